@@ -1,0 +1,177 @@
+"""lambda-netkit reference workload (DESIGN.md section 2), composed per environment from stack config.
+
+A worker consumes an SQS queue, reads its database credentials from Secrets Manager (its env var holds only the
+ARN), may reach a private database, and calls a vendor API that allow-lists our static egress IP; a webhook
+receiver takes the vendor's callbacks through API Gateway (and, in prod, through two static ingress IPs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.capacity import CapacityPlan
+from components.egress import (
+    EgressStrategy,
+    HyperplaneEipEgress,
+    HyperplaneEipEgressArgs,
+    NatEgress,
+    NatEgressArgs,
+)
+from components.endpoints import VpcEndpoints, VpcEndpointsArgs
+from components.function import DatabaseAccess, SecretRef, VpcFunction, VpcFunctionArgs
+from components.ingress import HttpApiIngress, HttpApiIngressArgs, StaticIngress, StaticIngressArgs
+from components.network import LambdaNetwork, LambdaNetworkArgs
+from components.settings import DEFAULTS, parse_settings
+
+APP_DIR = Path(__file__).resolve().parent / "app"
+
+
+def read_config() -> dict[str, Any]:
+    config = pulumi.Config("netkit")
+    raw: dict[str, Any] = {}
+    for key in DEFAULTS:
+        value = config.get_object(key) if key in ("interfaceEndpoints", "gatewayEndpoints",
+                                                   "hyperplaneAllowedEnvironments") else config.get(key)
+        if value is not None:
+            raw[key] = value
+    return raw
+
+
+settings = parse_settings(read_config(), pulumi.get_stack())
+strategy = EgressStrategy.parse(settings.egress_strategy)
+region = aws.get_region().region
+tags = settings.tags
+
+network = LambdaNetwork(
+    "net",
+    LambdaNetworkArgs(
+        cidr_block=settings.vpc_cidr,
+        az_count=settings.az_count,
+        capacity=CapacityPlan(
+            security_group_combinations=2,  # the shared app group plus room for one more function group
+            interface_endpoints=len(settings.interface_endpoints),
+        ),
+        flow_logs=settings.flow_logs,
+        tags=tags,
+    ),
+)
+
+endpoints = VpcEndpoints(
+    "endpoints",
+    VpcEndpointsArgs(
+        vpc_id=network.vpc_id,
+        region=region,
+        route_table_ids=network.lambda_route_table_ids,
+        subnet_ids=network.lambda_subnet_ids,
+        interface_services=settings.interface_endpoints,
+        gateway_services=settings.gateway_endpoints,
+        tags=tags,
+    ),
+)
+
+egress_ips: pulumi.Output[list[str]] = pulumi.Output.from_input([])
+hyperplane: HyperplaneEipEgress | None = None
+if strategy in (EgressStrategy.NAT_PER_AZ, EgressStrategy.NAT_SINGLE):
+    nat = NatEgress(
+        "egress",
+        NatEgressArgs(
+            strategy=strategy,
+            public_subnet_ids=network.public_subnet_ids,
+            lambda_route_table_ids=network.lambda_route_table_ids,
+            internet_gateway=network.internet_gateway,
+            tags=tags,
+        ),
+    )
+    egress_ips = nat.egress_ips
+elif strategy is EgressStrategy.HYPERPLANE_EIP:
+    hyperplane = HyperplaneEipEgress(
+        "egress",
+        HyperplaneEipEgressArgs(
+            environment=settings.environment,
+            allowed_environments=settings.hyperplane_allowed_environments,
+            lambda_route_table_ids=network.lambda_route_table_ids,
+            lambda_subnet_ids=network.lambda_subnet_ids,
+            internet_gateway_id=network.internet_gateway.id,
+            region=region,
+            tags=tags,
+        ),
+    )
+
+queue = aws.sqs.Queue("orders", message_retention_seconds=345600, tags=tags)
+db_secret = aws.secretsmanager.Secret(
+    "db-credentials", description="Database credentials of the worker; the value is set out of band", tags=tags
+)
+database_sg = aws.ec2.SecurityGroup(
+    "database", vpc_id=network.vpc_id, description="Private database (attach it to your RDS instance)",
+    tags=tags,
+)
+
+worker = VpcFunction(
+    "worker",
+    VpcFunctionArgs(
+        vpc_id=network.vpc_id,
+        subnet_ids=network.lambda_subnet_ids,
+        code=pulumi.FileArchive(str(APP_DIR / "worker")),
+        reserved_concurrency=settings.reserved_concurrency,
+        environment={"VENDOR_API_URL": settings.vendor_api_url, "LOG_LEVEL": "INFO"},
+        secrets={"DB_SECRET_ARN": SecretRef("secretsmanager", db_secret.arn)},
+        egress_enabled=strategy is not EgressStrategy.NONE,
+        endpoint_security_group_id=endpoints.security_group_id,
+        database=DatabaseAccess(database_sg.id, settings.database_port),
+        consume_queue_arn=queue.arn,
+        tags=tags,
+    ),
+)
+# The webhook shares the worker's security group: same (subnet, group) combination, same Hyperplane ENIs,
+# so it reuses their IPs and, in dev, their Elastic IPs.
+webhook = VpcFunction(
+    "webhook",
+    VpcFunctionArgs(
+        vpc_id=network.vpc_id,
+        subnet_ids=network.lambda_subnet_ids,
+        code=pulumi.FileArchive(str(APP_DIR / "webhook")),
+        reserved_concurrency=settings.reserved_concurrency,
+        environment={"QUEUE_URL": queue.url},
+        egress_enabled=strategy is not EgressStrategy.NONE,
+        security_group_id=worker.security_group_id,
+        send_queue_arns=[queue.arn],
+        tags=tags,
+    ),
+)
+
+if hyperplane is not None:
+    hyperplane.associate("app", worker.function_name, worker.security_group_ids, depends_on=[worker.function])
+    egress_ips = hyperplane.egress_ips
+
+api = HttpApiIngress(
+    "ingress", HttpApiIngressArgs(function_arn=webhook.function.arn, function_name=webhook.function_name, tags=tags)
+)
+static_ips: pulumi.Input[list[str]] = []
+if settings.static_ingress:
+    static = StaticIngress(
+        "static-ingress",
+        StaticIngressArgs(
+            vpc_id=network.vpc_id,
+            public_subnet_ids=network.public_subnet_ids,
+            function_arn=webhook.function.arn,
+            function_name=webhook.function_name,
+            region=region,
+            certificate_arn=settings.certificate_arn or None,
+            tags=tags,
+        ),
+    )
+    static_ips = static.static_ips
+
+pulumi.export("environment", settings.environment)
+pulumi.export("egress_strategy", strategy.value)
+pulumi.export("egress_ips", egress_ips)
+pulumi.export("ingress_url", api.url)
+pulumi.export("static_ingress_ips", static_ips)
+pulumi.export("vpc_id", network.vpc_id)
+pulumi.export("lambda_subnet_ids", network.lambda_subnet_ids)
+pulumi.export("public_subnet_ids", network.public_subnet_ids)
+pulumi.export("function_names", [worker.function_name, webhook.function_name])
