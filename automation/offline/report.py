@@ -1,0 +1,207 @@
+"""The check report and its three renderings: JSON (the contract), SARIF 2.1.0, and text for people (rich).
+
+Nothing here prints a config value or a resource property: only URNs, policy names and policy messages (which
+name variables, never values), so secrets cannot leak through a report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import json_format
+from rich.console import Console
+from rich.table import Table
+
+from automation.offline.analyzer import NotRun, Violation
+from automation.offline.engine import RecordedResource
+from components.capacity import (
+    DEFAULT_ACCOUNT_CONCURRENCY,
+    EniCombination,
+    required_ips,
+    usable_ips,
+)
+from components.cost import CostEstimate, estimate_monthly_cost
+
+
+@dataclass
+class SubnetCapacityRow:
+    subnet: str
+    cidr: str
+    usable: int
+    required: int
+    why: str
+
+
+@dataclass
+class Report:
+    stack: str
+    mode: str
+    resources: list[dict[str, str]]
+    violations: list[Violation] = field(default_factory=list)
+    not_run: list[NotRun] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    capacity: list[SubnetCapacityRow] = field(default_factory=list)
+    cost: CostEstimate = field(default_factory=CostEstimate)
+    environment: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not any(v.enforcement == "mandatory" for v in self.violations)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "mode": self.mode,
+            "resources": self.resources,
+            "violations": [
+                {"policy": v.policy, "enforcement": v.enforcement, "urn": v.urn, "message": v.message}
+                for v in self.violations
+            ],
+            "not_run": [{"policy": n.policy, "reason": n.reason} for n in self.not_run],
+            "passed": self.passed,
+        }
+
+
+def _props(resource: RecordedResource) -> dict[str, Any]:
+    return json_format.MessageToDict(resource.inputs)
+
+
+def capacity_rows(resources: list[RecordedResource]) -> list[SubnetCapacityRow]:
+    """Lambda subnets with usable vs required IPs (the same model as `lambda-subnet-capacity`)."""
+    subnets = {r.urn: r for r in resources if r.type == "aws:ec2/subnet:Subnet"}
+    combos: dict[str, dict[tuple[str, ...], int | None]] = {}
+    for fn in (r for r in resources if r.type == "aws:lambda/function:Function"):
+        props, deps = _props(fn), fn.property_dependencies.get("vpcConfig", [])
+        vpc = props.get("vpcConfig") or {}
+        if not isinstance(vpc, dict):
+            continue
+        sgs = tuple(sorted(d for d in deps if ":SecurityGroup::" in d)) or tuple(sorted(map(str, vpc.get(
+            "securityGroupIds") or [])))
+        concurrency = props.get("reservedConcurrentExecutions")
+        for dep in deps:
+            if dep in subnets:
+                per = combos.setdefault(dep, {})
+                if sgs in per and (per[sgs] is None or concurrency is None):
+                    per[sgs] = None
+                elif isinstance(concurrency, int | float) and concurrency >= 0:
+                    per[sgs] = int(concurrency) + (per.get(sgs) or 0)
+                else:
+                    per[sgs] = None
+    endpoints: dict[str, int] = {}
+    for ep in (r for r in resources if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"):
+        for dep in ep.property_dependencies.get("subnetIds", []):
+            endpoints[dep] = endpoints.get(dep, 0) + 1
+    rows = []
+    for urn, per in combos.items():
+        cidr = str(_props(subnets[urn]).get("cidrBlock", ""))
+        if "/" not in cidr:
+            continue
+        demand = required_ips(
+            [EniCombination(c) for c in per.values()], endpoints.get(urn, 0),
+            account_concurrency=DEFAULT_ACCOUNT_CONCURRENCY,
+        )
+        rows.append(SubnetCapacityRow(subnets[urn].name, cidr, usable_ips(int(cidr.split("/")[1])),
+                                      demand.required, demand.explain()))
+    return sorted(rows, key=lambda r: r.subnet)
+
+
+def cost_estimate(resources: list[RecordedResource], environment: str) -> CostEstimate:
+    count = lambda t: sum(1 for r in resources if r.type == t)  # noqa: E731
+    interface_azs = 0
+    for ep in (r for r in resources if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"):
+        props = _props(ep)
+        if props.get("vpcEndpointType") == "Interface":
+            interface_azs += max(1, len(props.get("subnetIds") or ep.property_dependencies.get("subnetIds", [])))
+    return estimate_monthly_cost(
+        nat_gateways=count("aws:ec2/natGateway:NatGateway"),
+        public_ipv4=count("aws:ec2/eip:Eip"),
+        interface_endpoint_azs=interface_azs,
+        accelerators=count("aws:globalaccelerator/accelerator:Accelerator"),
+        environment=environment,
+    )
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.to_json(), indent=2)
+
+
+def render_sarif(report: Report, policy_descriptions: dict[str, str] | None = None) -> str:
+    descriptions = policy_descriptions or {}
+    rule_ids = sorted({v.policy for v in report.violations})
+    results = [
+        {
+            "ruleId": v.policy,
+            "level": "error" if v.enforcement == "mandatory" else "warning",
+            "message": {"text": v.message},
+            "locations": [{"logicalLocations": [{"fullyQualifiedName": v.urn, "kind": "resource"}]}],
+        }
+        for v in report.violations
+    ]
+    sarif = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "lambda-netkit",
+                        "informationUri": "https://github.com/lambda-netkit/lambda-netkit",
+                        "rules": [
+                            {"id": r, "shortDescription": {"text": descriptions.get(r, r)}} for r in rule_ids
+                        ],
+                    }
+                },
+                "results": results,
+                "properties": {"stack": report.stack, "mode": report.mode, "passed": report.passed},
+            }
+        ],
+    }
+    return json.dumps(sarif, indent=2)
+
+
+def render_text(report: Report, console: Console) -> None:
+    status = "[bold green]PASSED[/]" if report.passed else "[bold red]FAILED[/]"
+    console.print(
+        f"lambda-netkit offline check: stack [bold]{report.stack}[/] ({report.mode}), "
+        f"{len(report.resources)} resources: {status}"
+    )
+    for level in ("mandatory", "advisory"):
+        items = [v for v in report.violations if v.enforcement == level]
+        if not items:
+            continue
+        console.print(f"\n[bold]{level.capitalize()} violations ({len(items)})[/]")
+        for v in items:
+            console.print(f"  [{'red' if level == 'mandatory' else 'yellow'}]{v.policy}[/] {v.urn}")
+            for line in v.message.splitlines():
+                console.print(f"      {line}", markup=False, highlight=False)
+    if report.not_run:
+        console.print(f"\n[bold]Policies that could not decide ({len(report.not_run)})[/]")
+        for n in report.not_run:
+            console.print(f"  {n.policy}: {n.reason}", markup=False, highlight=False)
+    if not report.violations:
+        console.print("\nNo policy violations.")
+    if report.capacity:
+        table = Table(title="Lambda subnet capacity (Hyperplane ENIs)")
+        for column in ("subnet", "CIDR", "usable IPs", "required IPs", "why"):
+            table.add_column(column)
+        for row in report.capacity:
+            style = "red" if row.usable < row.required else ""
+            table.add_row(row.subnet, row.cidr, str(row.usable), str(row.required), row.why, style=style)
+        console.print(table)
+    cost = report.cost
+    if cost.lines:
+        table = Table(title=f"Fixed networking cost: ${cost.monthly_total:,.2f}/month (list prices, us-east-1)")
+        for column in ("item", "count", "each/month", "total/month"):
+            table.add_column(column)
+        for line in cost.lines:
+            table.add_row(line.item, str(line.count), f"${line.monthly_each:,.2f}", f"${line.monthly:,.2f}")
+        console.print(table)
+        for suggestion in cost.suggestions:
+            console.print(f"  tip: {suggestion}", markup=False, highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    for note in report.notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
