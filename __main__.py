@@ -34,8 +34,11 @@ def read_config() -> dict[str, Any]:
     config = pulumi.Config("netkit")
     raw: dict[str, Any] = {}
     for key in DEFAULTS:
-        value = config.get_object(key) if key in ("interfaceEndpoints", "gatewayEndpoints",
-                                                   "hyperplaneAllowedEnvironments") else config.get(key)
+        value = (
+            config.get_object(key)
+            if key in ("interfaceEndpoints", "gatewayEndpoints", "hyperplaneAllowedEnvironments")
+            else config.get(key)
+        )
         if value is not None:
             raw[key] = value
     return raw
@@ -106,7 +109,9 @@ db_secret = aws.secretsmanager.Secret(
     "db-credentials", description="Database credentials of the worker; the value is set out of band", tags=tags
 )
 database_sg = aws.ec2.SecurityGroup(
-    "database", vpc_id=network.vpc_id, description="Private database (attach it to your RDS instance)",
+    "database",
+    vpc_id=network.vpc_id,
+    description="Private database (attach it to your RDS instance)",
     tags=tags,
 )
 

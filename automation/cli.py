@@ -39,13 +39,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("stack", nargs="?", default="dev", help="stack name; reads Pulumi.<STACK>.yaml (default: dev)")
     check.add_argument("--program", type=Path, default=None, help="Pulumi program directory (default: repo root)")
-    check.add_argument("--mode", choices=("preview", "update"), default="preview",
-                       help="preview: unknown outputs as in a first preview; update: known ids (default: preview)")
+    check.add_argument(
+        "--mode",
+        choices=("preview", "update"),
+        default="preview",
+        help="preview: unknown outputs as in a first preview; update: known ids (default: preview)",
+    )
     check.add_argument("--policy-pack", type=Path, default=None, help="policy pack directory (default: policies/)")
-    check.add_argument("--policy-config", type=Path, default=None,
-                       help="policy config JSON (default: <pack>/config/<environment>.json)")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text",
-                       help="text for people, json (the report contract), sarif 2.1.0 for code scanning")
+    check.add_argument(
+        "--policy-config",
+        type=Path,
+        default=None,
+        help="policy config JSON (default: <pack>/config/<environment>.json)",
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="text for people, json (the report contract), sarif 2.1.0 for code scanning",
+    )
     return parser
 
 

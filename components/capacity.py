@@ -53,9 +53,7 @@ def usable_ips(prefix_length: int) -> int:
     return max(0, 2 ** (32 - prefix_length) - AWS_RESERVED_PER_SUBNET)
 
 
-def enis_for_combination(
-    combination: EniCombination, account_concurrency: int = DEFAULT_ACCOUNT_CONCURRENCY
-) -> int:
+def enis_for_combination(combination: EniCombination, account_concurrency: int = DEFAULT_ACCOUNT_CONCURRENCY) -> int:
     """Hyperplane ENIs one combination needs: ceil(peak connections / 65,000), at least one."""
     concurrency = combination.concurrency if combination.concurrency is not None else account_concurrency
     if concurrency < 0 or combination.connections_per_invocation < 0:

@@ -26,7 +26,7 @@ PATTERN_TAG = "netkit:pattern"
 HYPERPLANE_PATTERN = "hyperplane-eip"
 
 
-class EgressStrategy(str, enum.Enum):
+class EgressStrategy(enum.StrEnum):
     """How VPC Lambdas reach the internet with a static IP."""
 
     NAT_PER_AZ = "nat-per-az"
@@ -73,7 +73,9 @@ def validate_nat_args(args: NatEgressArgs) -> int:
     if args.strategy not in (EgressStrategy.NAT_PER_AZ, EgressStrategy.NAT_SINGLE):
         raise PlanError(f"NatEgress builds nat-per-az or nat-single, not {args.strategy.value}")
     if not args.public_subnet_ids:
-        raise PlanError("NatEgress needs public subnets: a NAT gateway must sit in a subnet routed to an internet gateway")
+        raise PlanError(
+            "NatEgress needs public subnets: a NAT gateway must sit in a subnet routed to an internet gateway"
+        )
     if not args.lambda_route_table_ids:
         raise PlanError("NatEgress needs the Lambda route tables to add the 0.0.0.0/0 routes to")
     if args.strategy is EgressStrategy.NAT_PER_AZ and len(args.public_subnet_ids) != len(args.lambda_route_table_ids):
@@ -108,7 +110,9 @@ class NatEgress(pulumi.ComponentResource):
         if args.allocation_ids is None:
             for index in range(count):
                 eip = aws.ec2.Eip(
-                    f"{name}-eip-{index}", domain="vpc", tags=merge_tags(tags, Name=f"{name}-egress-{index}"),
+                    f"{name}-eip-{index}",
+                    domain="vpc",
+                    tags=merge_tags(tags, Name=f"{name}-egress-{index}"),
                     opts=child_opts(self),
                 )
                 self.eips.append(eip)
@@ -201,14 +205,18 @@ class HyperplaneEipEgress(pulumi.ComponentResource):
         self.register_outputs({})
 
     def associate(
-        self, label: str, function_name: pulumi.Input[str], security_group_ids: Sequence[pulumi.Input[str]],
+        self,
+        label: str,
+        function_name: pulumi.Input[str],
+        security_group_ids: Sequence[pulumi.Input[str]],
         depends_on: Sequence[pulumi.Resource] = (),
     ) -> HyperplaneEipAssociation:
         """One EIP per Lambda subnet for this security-group set, associated after the function exists."""
         args, name = self._args, f"{self._name}-{label}"
         eips = [
             aws.ec2.Eip(
-                f"{name}-eip-{index}", domain="vpc",
+                f"{name}-eip-{index}",
+                domain="vpc",
                 tags=merge_tags(args.tags, Name=f"{name}-{index}", **{PATTERN_TAG: HYPERPLANE_PATTERN}),
                 opts=child_opts(self),
             )

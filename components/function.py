@@ -188,9 +188,7 @@ class VpcFunction(pulumi.ComponentResource):
             )
         return group
 
-    def _link(
-        self, name: str, what: str, group: aws.ec2.SecurityGroup, target: pulumi.Input[str], port: int
-    ) -> None:
+    def _link(self, name: str, what: str, group: aws.ec2.SecurityGroup, target: pulumi.Input[str], port: int) -> None:
         """Egress on our group and the matching ingress on the target's group: both sides explicit (seed 003)."""
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-to-{what}",

@@ -91,7 +91,10 @@ def find_lambda_enis(ec2: Any, subnet_ids: Sequence[str], security_group_ids: Se
 
 
 def wait_for_function_active(
-    lambda_client: Any, function_name: str, timeout_seconds: float, poll_seconds: float,
+    lambda_client: Any,
+    function_name: str,
+    timeout_seconds: float,
+    poll_seconds: float,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Lambda creates Hyperplane ENIs while a VPC function is Pending; wait until it is Active."""
@@ -111,9 +114,7 @@ def wait_for_function_active(
         sleep(poll_seconds)
 
 
-def wait_for_enis(
-    ec2: Any, spec: EipSpec, sleep: Callable[[float], None] = time.sleep
-) -> dict[str, str]:
+def wait_for_enis(ec2: Any, spec: EipSpec, sleep: Callable[[float], None] = time.sleep) -> dict[str, str]:
     deadline = time.monotonic() + spec.timeout_seconds
     while True:
         enis = find_lambda_enis(ec2, spec.subnet_ids, spec.security_group_ids)
@@ -140,14 +141,17 @@ def disassociate(ec2: Any, associations: Sequence[Association]) -> None:
     for assoc in associations:
         try:
             ec2.disassociate_address(AssociationId=assoc.association_id)
-        except Exception as exc:  # noqa: BLE001 - botocore raises ClientError subclasses built at run time
+        except Exception as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
             if code not in ("InvalidAssociationID.NotFound", "InvalidAddress.NotFound"):
                 raise
 
 
 def reconcile(
-    ec2: Any, lambda_client: Any, spec: EipSpec, previous: EipState | None = None,
+    ec2: Any,
+    lambda_client: Any,
+    spec: EipSpec,
+    previous: EipState | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> EipState:
     """Make every Lambda ENI of the spec carry its subnet's EIP; move EIPs whose ENI changed.
@@ -166,9 +170,7 @@ def reconcile(
         if existing is not None:
             result.append(existing)
             continue
-        response = ec2.associate_address(
-            AllocationId=allocation_id, NetworkInterfaceId=eni_id, AllowReassociation=True
-        )
+        response = ec2.associate_address(AllocationId=allocation_id, NetworkInterfaceId=eni_id, AllowReassociation=True)
         result.append(
             Association(subnet_id, eni_id, allocation_id, response["AssociationId"], _public_ip(ec2, allocation_id))
         )

@@ -116,8 +116,13 @@ class StaticIngress(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-alb-in", security_group_id=alb_sg.id, cidr_ipv4="0.0.0.0/0", ip_protocol="tcp",
-            from_port=port, to_port=port, description="webhook callers via Global Accelerator",
+            f"{name}-alb-in",
+            security_group_id=alb_sg.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description="webhook callers via Global Accelerator",
             opts=child_opts(self),
         )
         self.load_balancer = aws.lb.LoadBalancer(

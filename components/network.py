@@ -91,9 +91,7 @@ def plan_network(args: LambdaNetworkArgs, available_zones: Sequence[str]) -> Sub
     for what, cidrs in (("Lambda", args.lambda_subnet_cidrs), ("public", args.public_subnet_cidrs)):
         if len(cidrs) != args.az_count:
             raise PlanError(f"{len(cidrs)} {what} subnet CIDR(s) for {args.az_count} AZ(s): give exactly one per AZ")
-    networks = validate_subnet_cidrs(
-        args.cidr_block, [*args.lambda_subnet_cidrs, *args.public_subnet_cidrs], "subnet"
-    )
+    networks = validate_subnet_cidrs(args.cidr_block, [*args.lambda_subnet_cidrs, *args.public_subnet_cidrs], "subnet")
     for net in networks[: args.az_count]:
         if usable_ips(net.prefixlen) < demand.required:
             raise PlanError(
@@ -101,7 +99,9 @@ def plan_network(args: LambdaNetworkArgs, available_zones: Sequence[str]) -> Sub
                 f"{demand.explain()}; use /{lambda_prefix} or larger"
             )
     return SubnetLayout(
-        zones, [str(n) for n in networks[: args.az_count]], [str(n) for n in networks[args.az_count :]],
+        zones,
+        [str(n) for n in networks[: args.az_count]],
+        [str(n) for n in networks[args.az_count :]],
         min(n.prefixlen for n in networks[: args.az_count]),
     )
 
@@ -146,7 +146,9 @@ class LambdaNetwork(pulumi.ComponentResource):
             f"{name}-igw", vpc_id=self.vpc.id, tags=merge_tags(tags, Name=f"{name}-igw"), opts=child_opts(self)
         )
         self.public_route_table = aws.ec2.RouteTable(
-            f"{name}-public-rt", vpc_id=self.vpc.id, tags=merge_tags(tags, Name=f"{name}-public"),
+            f"{name}-public-rt",
+            vpc_id=self.vpc.id,
+            tags=merge_tags(tags, Name=f"{name}-public"),
             opts=child_opts(self),
         )
         aws.ec2.Route(
@@ -167,7 +169,9 @@ class LambdaNetwork(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
             aws.ec2.RouteTableAssociation(
-                f"{name}-public-{index}", subnet_id=public.id, route_table_id=self.public_route_table.id,
+                f"{name}-public-{index}",
+                subnet_id=public.id,
+                route_table_id=self.public_route_table.id,
                 opts=child_opts(self),
             )
             private = aws.ec2.Subnet(
@@ -179,11 +183,15 @@ class LambdaNetwork(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
             route_table = aws.ec2.RouteTable(
-                f"{name}-lambda-rt-{index}", vpc_id=self.vpc.id,
-                tags=merge_tags(tags, Name=f"{name}-lambda-{zone}"), opts=child_opts(self),
+                f"{name}-lambda-rt-{index}",
+                vpc_id=self.vpc.id,
+                tags=merge_tags(tags, Name=f"{name}-lambda-{zone}"),
+                opts=child_opts(self),
             )
             aws.ec2.RouteTableAssociation(
-                f"{name}-lambda-{index}", subnet_id=private.id, route_table_id=route_table.id,
+                f"{name}-lambda-{index}",
+                subnet_id=private.id,
+                route_table_id=route_table.id,
                 opts=child_opts(self),
             )
             self.public_subnets.append(public)

@@ -85,7 +85,7 @@ def _plugins() -> tuple[Any, ...]:
     verification endpoint over the network, unlike `analyze_line` with default settings."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    by_name = {cls.__name__: cls for cls in get_mapping_from_secret_type_to_class().values()}
+    by_name: dict[str, Any] = {c.__name__: c for c in get_mapping_from_secret_type_to_class().values()}
     instances = []
     for spec in _PLUGINS:
         options = {k: v for k, v in spec.items() if k != "name"}
@@ -104,8 +104,7 @@ def _detect_secrets_types(value: str) -> list[str]:
         if limit is not None:
             # Entropy plugins apply their limit in analyze_line; apply it here, with a minimum length.
             matches = [
-                m for m in matches
-                if len(m) >= MIN_ENTROPY_LENGTH and plugin.calculate_shannon_entropy(m) > limit
+                m for m in matches if len(m) >= MIN_ENTROPY_LENGTH and plugin.calculate_shannon_entropy(m) > limit
             ]
         if matches:
             found.append(str(plugin.secret_type))
@@ -129,9 +128,7 @@ def scan_value(name: str, value: str, extra_allow: Iterable[str] = ()) -> Secret
     return None
 
 
-def scan_environment(
-    variables: Mapping[str, Any], extra_allow: Iterable[str] = ()
-) -> list[SecretFinding]:
+def scan_environment(variables: Mapping[str, Any], extra_allow: Iterable[str] = ()) -> list[SecretFinding]:
     """Scan every string variable; non-string (unknown, secret-wrapped) values are left to the caller."""
     extra = tuple(extra_allow)
     findings = []

@@ -86,9 +86,7 @@ def parse_settings(raw: Mapping[str, Any], stack: str = "dev") -> StackSettings:
         static_ingress=_as_bool("staticIngress", get("staticIngress")),
         reserved_concurrency=_as_int("reservedConcurrency", get("reservedConcurrency")),
         flow_logs=_as_bool("flowLogs", get("flowLogs")),
-        hyperplane_allowed_environments=_as_list(
-            "hyperplaneAllowedEnvironments", get("hyperplaneAllowedEnvironments")
-        ),
+        hyperplane_allowed_environments=_as_list("hyperplaneAllowedEnvironments", get("hyperplaneAllowedEnvironments")),
         database_port=_as_int("databasePort", get("databasePort")),
         vendor_api_url=str(get("vendorApiUrl")),
         certificate_arn=str(get("certificateArn")),

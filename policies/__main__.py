@@ -7,6 +7,6 @@ from pathlib import Path
 # importable however the pack is started (the CLI runs it from this directory).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from policies.pack import build_pack  # noqa: E402
+from policies.pack import build_pack
 
 build_pack()

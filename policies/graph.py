@@ -218,8 +218,12 @@ class Graph:
         for default in self.of_type(DEFAULT_ROUTE_TABLE):
             if vpc in self.refs(default, "defaultRouteTableId", default.get("defaultRouteTableId"), VPC):
                 return default
-        return Res(f"{vpc.urn}#main-route-table", "netkit:implicit:MainRouteTable", f"{vpc.name} main route table",
-                   {"routes": []})
+        return Res(
+            f"{vpc.urn}#main-route-table",
+            "netkit:implicit:MainRouteTable",
+            f"{vpc.name} main route table",
+            {"routes": []},
+        )
 
     def default_route_targets(self, route_table: Res) -> list[tuple[str, Res | str]]:
         """Targets of the 0.0.0.0/0 routes of a route table: ("nat"|"igw"|"tgw"|"other", resource or id)."""
@@ -242,9 +246,15 @@ class Graph:
             raise Undecidable(f"{owner.name}: a route's destination is unknown")
         if not default:
             return []
-        fields = (("natGatewayId", "nat", NAT), ("gatewayId", "igw", IGW), ("transitGatewayId", "tgw", ""),
-                  ("networkInterfaceId", "other", ""), ("vpcPeeringConnectionId", "other", ""),
-                  ("egressOnlyGatewayId", "other", ""), ("vpcEndpointId", "other", ""))
+        fields = (
+            ("natGatewayId", "nat", NAT),
+            ("gatewayId", "igw", IGW),
+            ("transitGatewayId", "tgw", ""),
+            ("networkInterfaceId", "other", ""),
+            ("vpcPeeringConnectionId", "other", ""),
+            ("egressOnlyGatewayId", "other", ""),
+            ("vpcEndpointId", "other", ""),
+        )
         for key, kind, rtype in fields:
             value = route.get(key)
             if value in (None, ""):
@@ -262,8 +272,11 @@ class Graph:
 
     # --- patterns -------------------------------------------------------------------------------------------
     def hyperplane_associations(self) -> list[Res]:
-        return [r for r in self.resources
-                if r.type.startswith(DYNAMIC_PREFIX) and r.get("netkitPattern") == HYPERPLANE_PATTERN]
+        return [
+            r
+            for r in self.resources
+            if r.type.startswith(DYNAMIC_PREFIX) and r.get("netkitPattern") == HYPERPLANE_PATTERN
+        ]
 
     def hyperplane_covers(self, fn: Res, subnet: Res) -> bool:
         """The trick is keyed by (subnet, security-group set): a function is covered when an association names
@@ -271,10 +284,14 @@ class Graph:
         groups = {g.urn for g in self.function_security_groups(fn)}
         for assoc in self.hyperplane_associations():
             names = assoc.get("functionName")
-            assoc_groups = {g.urn for g in self.refs(assoc, "securityGroupIds", assoc.get("securityGroupIds"),
-                                                     SECURITY_GROUP)}
-            linked = fn in self.deps(assoc, "functionName", FUNCTION) or (
-                isinstance(names, str) and names == fn.get("name")) or (bool(groups) and groups == assoc_groups)
+            assoc_groups = {
+                g.urn for g in self.refs(assoc, "securityGroupIds", assoc.get("securityGroupIds"), SECURITY_GROUP)
+            }
+            linked = (
+                fn in self.deps(assoc, "functionName", FUNCTION)
+                or (isinstance(names, str) and names == fn.get("name"))
+                or (bool(groups) and groups == assoc_groups)
+            )
             subnets = self.refs(assoc, "subnetIds", assoc.get("subnetIds"), SUBNET)
             if linked and subnet in subnets:
                 return True

@@ -36,7 +36,7 @@ def plain(value: Any) -> Any:
         target = value["__target"] if _has_target(value) else value
         return {k: plain(target[k]) for k in target}
     if isinstance(value, list | tuple) or type(value).__name__ == "_ListProxy":
-        target = value["__target"] if type(value).__name__ == "_ListProxy" else value  # type: ignore[call-overload]
+        target = value["__target"] if type(value).__name__ == "_ListProxy" else value
         return [plain(v) for v in target]
     if _is_unknown(value):
         return UNKNOWN
@@ -58,7 +58,11 @@ def _config(args: Any) -> dict[str, Any]:
 
 
 def stack_policy(
-    name: str, description: str, level: EnforcementLevel, severity: Severity, remediation: str,
+    name: str,
+    description: str,
+    level: EnforcementLevel,
+    severity: Severity,
+    remediation: str,
     schema: dict[str, dict[str, Any]] | None = None,
 ) -> StackValidationPolicy:
     rule: Callable[[Graph, Mapping[str, Any]], Outcome] = STACK_RULES[name]
@@ -73,8 +77,13 @@ def stack_policy(
             args.not_applicable("cannot decide during preview: " + "; ".join(reasons))
 
     return StackValidationPolicy(
-        name=name, description=description, enforcement_level=level, severity=severity, validate=validate,
-        remediation_steps=remediation, config_schema=PolicyConfigSchema(properties=schema or {}),
+        name=name,
+        description=description,
+        enforcement_level=level,
+        severity=severity,
+        validate=validate,
+        remediation_steps=remediation,
+        config_schema=PolicyConfigSchema(properties=schema or {}),
     )
 
 
@@ -106,7 +115,8 @@ def policies() -> list[Any]:
             "lambda-vpc-egress-path",
             "Every subnet of a VPC Lambda routes 0.0.0.0/0 to a NAT gateway that itself reaches an internet gateway "
             "(or uses the Hyperplane-ENI EIP pattern); attaching a function to a VPC removes its internet access.",
-            M, Severity.HIGH,
+            M,
+            Severity.HIGH,
             "Use NatEgress (nat-single/nat-per-az) with the NAT in a public subnet; in dev HyperplaneEipEgress; tag "
             "the function netkit:egress=none if it needs no internet.",
             {"allowTransitGateway": {"type": "boolean", "default": True}},
@@ -115,64 +125,84 @@ def policies() -> list[Any]:
             "vpc-gateway-endpoints",
             "A VPC hosting Lambdas has S3 and DynamoDB gateway endpoints on the Lambda subnets' route tables "
             "(free; keeps that traffic off the NAT).",
-            M, Severity.MEDIUM, "Add VpcEndpoints with route_table_ids = the Lambda route tables.",
+            M,
+            Severity.MEDIUM,
+            "Add VpcEndpoints with route_table_ids = the Lambda route tables.",
             {"services": {"type": "array", "items": {"type": "string"}}},
         ),
         ResourceValidationPolicy(
             name="lambda-env-no-secrets",
             description="No secret values in Lambda environment variables (they are readable by anyone who can "
-                        "read the function's configuration); hold Secrets Manager ARNs or SSM names instead.",
-            enforcement_level=M, severity=Severity.CRITICAL, validate=_env_secrets,
+            "read the function's configuration); hold Secrets Manager ARNs or SSM names instead.",
+            enforcement_level=M,
+            severity=Severity.CRITICAL,
+            validate=_env_secrets,
             remediation_steps="Store the value in Secrets Manager or SSM Parameter Store and pass VpcFunctionArgs."
-                              "secrets={'VAR': SecretRef('secretsmanager', secret.arn)}.",
+            "secrets={'VAR': SecretRef('secretsmanager', secret.arn)}.",
             config_schema=PolicyConfigSchema(
-                properties={"allowPatterns": {"type": "array", "items": {"type": "string"}}}),
+                properties={"allowPatterns": {"type": "array", "items": {"type": "string"}}}
+            ),
         ),
         stack_policy(
             "lambda-subnet-capacity",
             "Each Lambda subnet has room for its Hyperplane ENIs: one per subnet x security-group combination "
             "(per 65,000 connections), plus endpoint and NAT ENIs, times a churn factor.",
-            M, Severity.HIGH, "Let LambdaNetwork size the Lambda subnets from a CapacityPlan, or use larger CIDRs.",
+            M,
+            Severity.HIGH,
+            "Let LambdaNetwork size the Lambda subnets from a CapacityPlan, or use larger CIDRs.",
             CAPACITY_SCHEMA,
         ),
         stack_policy(
             "interface-endpoint-private-dns",
             "Interface endpoints have private DNS on, in a VPC with DNS support and DNS hostnames on.",
-            M, Severity.HIGH, "private_dns_enabled=True; enable_dns_support and enable_dns_hostnames on the VPC.",
+            M,
+            Severity.HIGH,
+            "private_dns_enabled=True; enable_dns_support and enable_dns_hostnames on the VPC.",
         ),
         stack_policy(
             "security-group-no-world-ingress",
             "No 0.0.0.0/0 or ::/0 ingress on security groups of Lambdas or VPC endpoints.",
-            M, Severity.HIGH, "Admit traffic from the calling security group (referenced_security_group_id).",
+            M,
+            Severity.HIGH,
+            "Admit traffic from the calling security group (referenced_security_group_id).",
         ),
         stack_policy(
             "lambda-multi-az",
             "A VPC Lambda's subnets span at least 2 availability zones.",
-            A, Severity.MEDIUM, "Give the function one Lambda subnet per AZ (LambdaNetwork az_count >= 2).",
+            A,
+            Severity.MEDIUM,
+            "Give the function one Lambda subnet per AZ (LambdaNetwork az_count >= 2).",
             {"minimumAzs": {"type": "integer", "minimum": 1, "default": 2}},
         ),
         stack_policy(
             "nat-gateway-per-az",
             "Each AZ with Lambda subnets egresses through a NAT gateway in the same AZ.",
-            A, Severity.MEDIUM, "Use the nat-per-az egress strategy.",
+            A,
+            Severity.MEDIUM,
+            "Use the nat-per-az egress strategy.",
         ),
         ResourceValidationPolicy(
             name="lambda-reserved-concurrency",
             description="VPC Lambdas set reserved concurrency (protects databases and rate-limited APIs).",
-            enforcement_level=A, severity=Severity.MEDIUM, validate=_reserved_concurrency,
+            enforcement_level=A,
+            severity=Severity.MEDIUM,
+            validate=_reserved_concurrency,
             remediation_steps="Set VpcFunctionArgs.reserved_concurrency.",
         ),
         stack_policy(
             "hyperplane-eip-dev-only",
             "The Hyperplane-ENI Elastic IP trick is not used outside allowed environments.",
-            M, Severity.HIGH, "Use NatEgress outside dev.",
-            {"allowedEnvironments": {"type": "array", "items": {"type": "string"}},
-             "environment": {"type": "string"}},
+            M,
+            Severity.HIGH,
+            "Use NatEgress outside dev.",
+            {"allowedEnvironments": {"type": "array", "items": {"type": "string"}}, "environment": {"type": "string"}},
         ),
         stack_policy(
             "vpc-flow-logs",
             "VPCs hosting Lambdas have flow logs (to spot unexpected outbound connections such as SSRF).",
-            A, Severity.LOW, "LambdaNetworkArgs(flow_logs=True), the default.",
+            A,
+            Severity.LOW,
+            "LambdaNetworkArgs(flow_logs=True), the default.",
         ),
     ]
 

@@ -72,8 +72,10 @@ def _nat_reaches_internet(graph: Graph, nat: Res) -> str | None:
     table = graph.subnet_route_table(subnet)
     kinds = [kind for kind, _ in graph.default_route_targets(table)]
     if "igw" not in kinds:
-        return (f"NAT gateway {nat.name} sits in subnet {subnet.name}, whose route table {table.name} has no "
-                "0.0.0.0/0 route to an internet gateway")
+        return (
+            f"NAT gateway {nat.name} sits in subnet {subnet.name}, whose route table {table.name} has no "
+            "0.0.0.0/0 route to an internet gateway"
+        )
     return None
 
 
@@ -89,9 +91,12 @@ def lambda_vpc_egress_path(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                 table = graph.subnet_route_table(subnet)
                 targets = graph.default_route_targets(table)
                 if not targets:
-                    out.fail(fn, f"subnet {subnet.name} (route table {table.name}) has no 0.0.0.0/0 route: the "
-                                 "function cannot reach the internet. Add NatEgress (nat-single or nat-per-az), or "
-                                 f"tag the function {EGRESS_TAG}=none if it needs no internet")
+                    out.fail(
+                        fn,
+                        f"subnet {subnet.name} (route table {table.name}) has no 0.0.0.0/0 route: the "
+                        "function cannot reach the internet. Add NatEgress (nat-single or nat-per-az), or "
+                        f"tag the function {EGRESS_TAG}=none if it needs no internet",
+                    )
                     continue
                 for kind, target in targets:
                     if kind == "nat" and isinstance(target, Res):
@@ -99,15 +104,24 @@ def lambda_vpc_egress_path(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                         if problem:
                             out.fail(fn, f"subnet {subnet.name}: {problem}; put the NAT in a public subnet")
                     elif kind == "igw" and not graph.hyperplane_covers(fn, subnet):
-                        out.fail(fn, f"subnet {subnet.name} routes 0.0.0.0/0 straight to an internet gateway, but a "
-                                     "Lambda ENI has no public IP, so egress silently fails. Route through a NAT "
-                                     "gateway (NatEgress), or in dev use HyperplaneEipEgress.associate()")
+                        out.fail(
+                            fn,
+                            f"subnet {subnet.name} routes 0.0.0.0/0 straight to an internet gateway, but a "
+                            "Lambda ENI has no public IP, so egress silently fails. Route through a NAT "
+                            "gateway (NatEgress), or in dev use HyperplaneEipEgress.associate()",
+                        )
                     elif kind == "tgw" and not allow_tgw:
-                        out.fail(fn, f"subnet {subnet.name} egresses through a transit gateway, which this "
-                                     "environment does not allow")
+                        out.fail(
+                            fn,
+                            f"subnet {subnet.name} egresses through a transit gateway, which this "
+                            "environment does not allow",
+                        )
                     elif kind == "other":
-                        out.fail(fn, f"subnet {subnet.name} routes 0.0.0.0/0 to {target}, not a NAT gateway: the "
-                                     "policy cannot verify it reaches the internet")
+                        out.fail(
+                            fn,
+                            f"subnet {subnet.name} routes 0.0.0.0/0 to {target}, not a NAT gateway: the "
+                            "policy cannot verify it reaches the internet",
+                        )
 
         out.attempt(check)
     return out
@@ -135,8 +149,11 @@ def vpc_gateway_endpoints(graph: Graph, config: Mapping[str, Any]) -> Outcome:
 
     def check() -> None:
         for vpc, subnets, _functions in graph.vpcs_hosting_lambdas().values():
-            endpoints = [e for e in graph.of_type(ENDPOINT) if graph.in_vpc(e, vpc)
-                         and e.get("vpcEndpointType", "Gateway") in ("Gateway", None)]
+            endpoints = [
+                e
+                for e in graph.of_type(ENDPOINT)
+                if graph.in_vpc(e, vpc) and e.get("vpcEndpointType", "Gateway") in ("Gateway", None)
+            ]
             tables = {}
             for subnet in subnets:
                 try:
@@ -152,15 +169,21 @@ def vpc_gateway_endpoints(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                     except Undecidable as exc:
                         out.undecided.append(str(exc))
                 if not matching:
-                    out.fail(vpc, f"VPC {vpc.name} hosts Lambdas but has no {service} gateway endpoint: {service} "
-                                  "traffic pays the NAT's per-GB fee (or fails without egress). Gateway endpoints "
-                                  "are free: VpcEndpoints adds them to every Lambda route table")
+                    out.fail(
+                        vpc,
+                        f"VPC {vpc.name} hosts Lambdas but has no {service} gateway endpoint: {service} "
+                        "traffic pays the NAT's per-GB fee (or fails without egress). Gateway endpoints "
+                        "are free: VpcEndpoints adds them to every Lambda route table",
+                    )
                     continue
                 attached = {t.urn for e in matching for t in _endpoint_tables(graph, e)}
                 for subnet_name, table in tables.items():
                     if table.urn not in attached:
-                        out.fail(vpc, f"the {service} gateway endpoint is not attached to route table {table.name} "
-                                      f"of Lambda subnet {subnet_name}; add it to route_table_ids")
+                        out.fail(
+                            vpc,
+                            f"the {service} gateway endpoint is not attached to route table {table.name} "
+                            f"of Lambda subnet {subnet_name}; add it to route_table_ids",
+                        )
 
     out.attempt(check)
     return out
@@ -184,6 +207,7 @@ def lambda_subnet_capacity(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     account = int(config.get("accountConcurrency", DEFAULT_ACCOUNT_CONCURRENCY))
     combos: dict[str, tuple[Res, dict[tuple[str, ...], int | None]]] = {}
     for fn in graph.vpc_functions():
+
         def collect(fn: Res = fn) -> None:
             key = graph.security_group_key(fn)
             concurrency = fn.get("reservedConcurrentExecutions")
@@ -194,6 +218,7 @@ def lambda_subnet_capacity(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                     per[key] = None if per[key] is None or reserved is None else per[key] + reserved  # type: ignore[operator]
                 else:
                     per[key] = reserved
+
         out.attempt(collect)
     others: dict[str, int] = {}
     for endpoint in graph.of_type(ENDPOINT):
@@ -208,13 +233,17 @@ def lambda_subnet_capacity(graph: Graph, config: Mapping[str, Any]) -> Outcome:
         if not isinstance(cidr, str) or is_unknown(cidr) or "/" not in cidr:
             out.undecided.append(f"{subnet.name}: its CIDR block is unknown")
             continue
-        demand = required_ips([EniCombination(c, per_invocation) for c in per.values()], others.get(urn, 0), churn,
-                              account)
+        demand = required_ips(
+            [EniCombination(c, per_invocation) for c in per.values()], others.get(urn, 0), churn, account
+        )
         usable = usable_ips(int(cidr.split("/")[1]))
         if usable < demand.required:
-            out.fail(subnet, f"Lambda subnet {subnet.name} ({cidr}) has {usable} usable IPs but needs "
-                             f"{demand.required}: {demand.explain()}, for {len(per)} subnet x security-group "
-                             "combination(s). Use a larger subnet (LambdaNetwork sizes it from CapacityPlan)")
+            out.fail(
+                subnet,
+                f"Lambda subnet {subnet.name} ({cidr}) has {usable} usable IPs but needs "
+                f"{demand.required}: {demand.explain()}, for {len(per)} subnet x security-group "
+                "combination(s). Use a larger subnet (LambdaNetwork sizes it from CapacityPlan)",
+            )
     return out
 
 
@@ -230,17 +259,23 @@ def interface_endpoint_private_dns(graph: Graph, config: Mapping[str, Any]) -> O
             if is_unknown(dns):
                 raise Undecidable(f"{endpoint.name}: private_dns_enabled is unknown")
             if dns is not True:
-                out.fail(endpoint, f"interface endpoint {endpoint.name} has private DNS off: SDK calls to the "
-                                   "service's normal name bypass it and fail without internet. Set "
-                                   "private_dns_enabled=True")
+                out.fail(
+                    endpoint,
+                    f"interface endpoint {endpoint.name} has private DNS off: SDK calls to the "
+                    "service's normal name bypass it and fail without internet. Set "
+                    "private_dns_enabled=True",
+                )
             vpc = graph.ref_one(endpoint, "vpcId", VPC, what="VPC")
             support, hostnames = vpc.get("enableDnsSupport", True), vpc.get("enableDnsHostnames", False)
             if is_unknown(support) or is_unknown(hostnames):
                 raise Undecidable(f"{vpc.name}: its DNS settings are unknown")
             if support is False or hostnames is not True:
-                out.fail(endpoint, f"VPC {vpc.name} of interface endpoint {endpoint.name} has "
-                                   f"enable_dns_support={support} and enable_dns_hostnames={hostnames}: private DNS "
-                                   "needs both on (the DNS trap). LambdaNetwork turns both on")
+                out.fail(
+                    endpoint,
+                    f"VPC {vpc.name} of interface endpoint {endpoint.name} has "
+                    f"enable_dns_support={support} and enable_dns_hostnames={hostnames}: private DNS "
+                    "needs both on (the DNS trap). LambdaNetwork turns both on",
+                )
 
         out.attempt(check)
     return out
@@ -267,8 +302,11 @@ def security_group_no_world_ingress(graph: Graph, config: Mapping[str, Any]) -> 
                 continue
             cidrs = [*(rule.get("cidrBlocks") or []), *(rule.get("ipv6CidrBlocks") or [])]
             if any(is_world(c) for c in cidrs if isinstance(c, str)):
-                out.fail(group, f"security group {group.name} allows {_protocol(rule.get('protocol'))} ingress from "
-                                "the whole internet; reference the calling security group instead")
+                out.fail(
+                    group,
+                    f"security group {group.name} allows {_protocol(rule.get('protocol'))} ingress from "
+                    "the whole internet; reference the calling security group instead",
+                )
             elif any(is_unknown(c) for c in cidrs):
                 out.undecided.append(f"{group.name}: an inline ingress CIDR is unknown")
     for rule in graph.of_type(SG_RULE, SG_INGRESS_RULE):
@@ -285,8 +323,11 @@ def security_group_no_world_ingress(graph: Graph, config: Mapping[str, Any]) -> 
             protocol = rule.get("ipProtocol")
         if any(is_world(c) for c in cidrs):
             group = next(t for t in targets if t.urn in guarded)
-            out.fail(rule, f"rule {rule.name} opens security group {group.name} to {_protocol(protocol)} from the "
-                           "whole internet; reference the calling security group instead")
+            out.fail(
+                rule,
+                f"rule {rule.name} opens security group {group.name} to {_protocol(protocol)} from the "
+                "whole internet; reference the calling security group instead",
+            )
         elif any(is_unknown(c) for c in cidrs):
             out.undecided.append(f"{rule.name}: its CIDR is unknown")
     return out
@@ -297,13 +338,18 @@ def lambda_multi_az(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     out = Outcome()
     minimum = int(config.get("minimumAzs", 2))
     for fn in graph.vpc_functions():
+
         def check(fn: Res = fn) -> None:
             subnets = graph.function_subnets(fn)
             zones = {graph.subnet_az(s) for s in subnets}
             if len(zones) < minimum:
-                out.fail(fn, f"function {fn.name} runs in {len(zones)} availability zone(s) "
-                             f"({', '.join(sorted(zones))}); give it subnets in at least {minimum} so one AZ "
-                             "failing does not stop it")
+                out.fail(
+                    fn,
+                    f"function {fn.name} runs in {len(zones)} availability zone(s) "
+                    f"({', '.join(sorted(zones))}); give it subnets in at least {minimum} so one AZ "
+                    "failing does not stop it",
+                )
+
         out.attempt(check)
     return out
 
@@ -327,9 +373,13 @@ def nat_gateway_per_az(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                         continue
                     nat_zone = graph.subnet_az(graph.ref_one(nat, "subnetId", SUBNET, what="subnet"))
                     if nat_zone != zone:
-                        out.fail(subnet, f"Lambda subnet {subnet.name} in {zone} egresses through NAT gateway "
-                                         f"{nat.name} in {nat_zone}: an outage of {nat_zone} cuts its egress and "
-                                         "traffic pays cross-AZ charges. Use the nat-per-az strategy")
+                        out.fail(
+                            subnet,
+                            f"Lambda subnet {subnet.name} in {zone} egresses through NAT gateway "
+                            f"{nat.name} in {nat_zone}: an outage of {nat_zone} cuts its egress and "
+                            "traffic pays cross-AZ charges. Use the nat-per-az strategy",
+                        )
+
         out.attempt(check)
     return out
 
@@ -344,8 +394,10 @@ def reserved_concurrency_problem(props: Mapping[str, Any]) -> str | None:
     if is_unknown(value):
         return None
     if not isinstance(value, int | float) or value < 0:
-        return ("VPC function has no reserved concurrency: a burst can scale to the account limit (1,000 by "
-                "default), opening as many database connections and vendor calls. Set reserved_concurrency")
+        return (
+            "VPC function has no reserved concurrency: a burst can scale to the account limit (1,000 by "
+            "default), opening as many database connections and vendor calls. Set reserved_concurrency"
+        )
     return None
 
 
@@ -363,8 +415,11 @@ def hyperplane_eip_dev_only(graph: Graph, config: Mapping[str, Any]) -> Outcome:
         if not env:
             out.undecided.append(f"{res.name}: the environment is unknown (set the policy's `environment` config)")
         elif env not in allowed:
-            out.fail(res, f"{res.name} uses the Hyperplane-ENI Elastic IP trick in {env!r}; it relies on a Lambda "
-                          f"implementation detail and is allowed only in {', '.join(allowed)}. Use NatEgress")
+            out.fail(
+                res,
+                f"{res.name} uses the Hyperplane-ENI Elastic IP trick in {env!r}; it relies on a Lambda "
+                f"implementation detail and is allowed only in {', '.join(allowed)}. Use NatEgress",
+            )
     return out
 
 
@@ -375,8 +430,11 @@ def vpc_flow_logs(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     def check() -> None:
         for vpc, _subnets, _fns in graph.vpcs_hosting_lambdas().values():
             if not any(graph.in_vpc(f, vpc) for f in graph.of_type(FLOW_LOG)):
-                out.fail(vpc, f"VPC {vpc.name} hosts Lambdas but has no flow logs: unexpected outbound connections "
-                              "(an SSRF being exploited) go unseen. LambdaNetwork enables them by default")
+                out.fail(
+                    vpc,
+                    f"VPC {vpc.name} hosts Lambdas but has no flow logs: unexpected outbound connections "
+                    "(an SSRF being exploited) go unseen. LambdaNetwork enables them by default",
+                )
 
     out.attempt(check)
     return out

@@ -27,8 +27,12 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from automation.offline.engine import STACK_TYPE, ProgramRun, RecordedResource
 
-ENFORCEMENT_NAMES = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory",
-                     analyzer_pb2.DISABLED: "disabled", analyzer_pb2.REMEDIATE: "remediate"}
+ENFORCEMENT_NAMES = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.DISABLED: "disabled",
+    analyzer_pb2.REMEDIATE: "remediate",
+}
 ENFORCEMENT_VALUES = {v: k for k, v in ENFORCEMENT_NAMES.items()}
 PREVIEW_MARKER = "during preview: "
 _MAX_MESSAGE = 1024 * 1024 * 400
@@ -88,15 +92,22 @@ class PolicyPackProcess:
         env.pop("PULUMI_CONFIG", None)
         self.process = subprocess.Popen(
             [_pack_python(self.pack_dir), "-u", "__main__.py", "127.0.0.1:0", str(self.pack_dir)],
-            cwd=self.pack_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-            env=env, text=True,
+            cwd=self.pack_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            text=True,
         )
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         try:
             port = self._read_port()
             self.channel = grpc.insecure_channel(
-                f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", _MAX_MESSAGE),
-                                              ("grpc.max_send_message_length", _MAX_MESSAGE)]
+                f"127.0.0.1:{port}",
+                options=[
+                    ("grpc.max_receive_message_length", _MAX_MESSAGE),
+                    ("grpc.max_send_message_length", _MAX_MESSAGE),
+                ],
             )
             grpc.channel_ready_future(self.channel).result(timeout=self.start_timeout)
         except BaseException:
@@ -139,9 +150,7 @@ class PolicyPackProcess:
         except grpc.RpcError as exc:
             detail = exc.details() if hasattr(exc, "details") else str(exc)
             code = exc.code().name if hasattr(exc, "code") else "UNKNOWN"
-            raise PolicyPackError(
-                f"policy pack {method} failed ({code}): {detail}\n{self.stderr()}".strip()
-            ) from None
+            raise PolicyPackError(f"policy pack {method} failed ({code}): {detail}\n{self.stderr()}".strip()) from None
 
     def close(self) -> None:
         channel = getattr(self, "channel", None)
@@ -161,8 +170,9 @@ class PolicyPackProcess:
     def __enter__(self) -> PolicyPackProcess:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
@@ -220,7 +230,7 @@ def build_configure_request(info: Any, user_config: Mapping[str, Any]) -> tuple[
                 jsonschema.validate(props, {"type": "object", **schema})
             except jsonschema.ValidationError as exc:
                 raise PolicyPackError(f"policy config for {name} is invalid: {exc.message}") from None
-        config = analyzer_pb2.PolicyConfig(enforcementLevel=ENFORCEMENT_VALUES[level])  # type: ignore[arg-type]
+        config = analyzer_pb2.PolicyConfig(enforcementLevel=ENFORCEMENT_VALUES[level])
         if props:
             config.properties.update(props)
         request.policyConfig[name].CopyFrom(config)
@@ -234,8 +244,9 @@ def _provider(run: ProgramRun, resource: RecordedResource) -> Any:
     if package == "aws":
         props.update({"region": run.region})
     urn = f"urn:pulumi:{run.stack}::{run.project}::pulumi:providers:{package}::default"
-    return analyzer_pb2.AnalyzerProviderResource(type=f"pulumi:providers:{package}", urn=urn, name="default",
-                                                 properties=props)
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=f"pulumi:providers:{package}", urn=urn, name="default", properties=props
+    )
 
 
 def _options(resource: RecordedResource) -> Any:
@@ -244,7 +255,7 @@ def _options(resource: RecordedResource) -> Any:
 
 def _strip(message: str, description: str) -> str:
     if description and message.startswith(description):
-        message = message[len(description):].lstrip("\n")
+        message = message[len(description) :].lstrip("\n")
     return message or description
 
 
@@ -283,8 +294,12 @@ def analyze(pack: PolicyPackProcess, run: ProgramRun, user_config: Mapping[str, 
         response = pack.call(
             "Analyze",
             analyzer_pb2.AnalyzeRequest(
-                type=resource.type, properties=resource.inputs, urn=resource.urn, name=resource.name,
-                options=_options(resource), provider=_provider(run, resource),
+                type=resource.type,
+                properties=resource.inputs,
+                urn=resource.urn,
+                name=resource.name,
+                options=_options(resource),
+                provider=_provider(run, resource),
             ),
         )
         collector.add(response, resource.urn)
@@ -293,7 +308,10 @@ def analyze(pack: PolicyPackProcess, run: ProgramRun, user_config: Mapping[str, 
         entry = stack_request.resources.add(
             type=resource.type,
             properties=resource.outputs if run.mode == "update" and resource.custom else resource.inputs,
-            urn=resource.urn, name=resource.name, options=_options(resource), parent=resource.parent,
+            urn=resource.urn,
+            name=resource.name,
+            options=_options(resource),
+            parent=resource.parent,
             dependencies=resource.dependencies,
         )
         if resource.custom:
@@ -308,5 +326,12 @@ def _custom(resources: Iterable[RecordedResource]) -> list[RecordedResource]:
     return [r for r in resources if r.custom and r.type != STACK_TYPE and not r.type.startswith("pulumi:providers:")]
 
 
-__all__ = ["AnalysisResult", "NotRun", "PolicyPackError", "PolicyPackProcess", "Violation", "analyze",
-           "load_policy_config"]
+__all__ = [
+    "AnalysisResult",
+    "NotRun",
+    "PolicyPackError",
+    "PolicyPackProcess",
+    "Violation",
+    "analyze",
+    "load_policy_config",
+]

@@ -133,46 +133,75 @@ class OfflineMocks(pulumi.runtime.Mocks):
 
     def _computed(self, typ: str, resource_id: str, digest: str, outs: dict[str, Any]) -> dict[str, Any]:
         if typ == "aws:ec2/vpc:Vpc":
-            return {"mainRouteTableId": f"rtb-main{digest[:12]}", "defaultRouteTableId": f"rtb-main{digest[:12]}",
-                    "defaultSecurityGroupId": f"sg-default{digest[:8]}"}
+            return {
+                "mainRouteTableId": f"rtb-main{digest[:12]}",
+                "defaultRouteTableId": f"rtb-main{digest[:12]}",
+                "defaultSecurityGroupId": f"sg-default{digest[:8]}",
+            }
         if typ == "aws:ec2/eip:Eip":
             return {"allocationId": resource_id, "publicIp": _doc_ip(digest)}
         if typ == "aws:ec2/natGateway:NatGateway":
             return {"publicIp": _doc_ip(digest, "198.51.100")}
         if typ == "aws:sqs/queue:Queue":
-            return {"url": f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT_ID}/{outs['name']}",
-                    "arn": f"arn:{PARTITION}:sqs:{self.region}:{ACCOUNT_ID}:{outs['name']}"}
+            return {
+                "url": f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT_ID}/{outs['name']}",
+                "arn": f"arn:{PARTITION}:sqs:{self.region}:{ACCOUNT_ID}:{outs['name']}",
+            }
         if typ == "aws:secretsmanager/secret:Secret":
             return {"arn": f"arn:{PARTITION}:secretsmanager:{self.region}:{ACCOUNT_ID}:secret:{outs['name']}-Ab12Cd"}
         if typ == "aws:lambda/function:Function":
             arn = f"arn:{PARTITION}:lambda:{self.region}:{ACCOUNT_ID}:function:{outs['name']}"
-            return {"arn": arn, "invokeArn": f"arn:{PARTITION}:apigateway:{self.region}:lambda:path/2015-03-31/"
-                                              f"functions/{arn}/invocations"}
+            return {
+                "arn": arn,
+                "invokeArn": f"arn:{PARTITION}:apigateway:{self.region}:lambda:path/2015-03-31/"
+                f"functions/{arn}/invocations",
+            }
         if typ == "aws:apigatewayv2/api:Api":
-            return {"apiEndpoint": f"https://{digest[:10]}.execute-api.{self.region}.amazonaws.com",
-                    "executionArn": f"arn:{PARTITION}:execute-api:{self.region}:{ACCOUNT_ID}:{digest[:10]}"}
+            return {
+                "apiEndpoint": f"https://{digest[:10]}.execute-api.{self.region}.amazonaws.com",
+                "executionArn": f"arn:{PARTITION}:execute-api:{self.region}:{ACCOUNT_ID}:{digest[:10]}",
+            }
         if typ == "aws:apigatewayv2/stage:Stage":
             return {"invokeUrl": f"https://{digest[:10]}.execute-api.{self.region}.amazonaws.com/"}
         if typ == "aws:globalaccelerator/accelerator:Accelerator":
-            return {"dnsName": f"a{digest[:16]}.awsglobalaccelerator.com",
-                    "ipSets": [{"ipFamily": "IPv4", "ipAddresses": [_doc_ip(digest), _doc_ip(digest[4:])]}]}
+            return {
+                "dnsName": f"a{digest[:16]}.awsglobalaccelerator.com",
+                "ipSets": [{"ipFamily": "IPv4", "ipAddresses": [_doc_ip(digest), _doc_ip(digest[4:])]}],
+            }
         return {}
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         token = args.token
         if token == "aws:index/getRegion:getRegion":
-            return {"id": self.region, "name": self.region, "region": self.region,
-                    "endpoint": f"ec2.{self.region}.amazonaws.com", "description": self.region}, []
+            return {
+                "id": self.region,
+                "name": self.region,
+                "region": self.region,
+                "endpoint": f"ec2.{self.region}.amazonaws.com",
+                "description": self.region,
+            }, []
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = [f"{self.region}{suffix}" for suffix in "abc"]
-            return {"id": self.region, "names": names, "zoneIds": [f"use1-az{i + 1}" for i in range(3)],
-                    "groupNames": [self.region] * 3}, []
+            return {
+                "id": self.region,
+                "names": names,
+                "zoneIds": [f"use1-az{i + 1}" for i in range(3)],
+                "groupNames": [self.region] * 3,
+            }, []
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"id": ACCOUNT_ID, "accountId": ACCOUNT_ID, "userId": "AIDAOFFLINECHECK",
-                    "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:user/offline-check"}, []
+            return {
+                "id": ACCOUNT_ID,
+                "accountId": ACCOUNT_ID,
+                "userId": "AIDAOFFLINECHECK",
+                "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:user/offline-check",
+            }, []
         if token == "aws:index/getPartition:getPartition":
-            return {"id": PARTITION, "partition": PARTITION, "dnsSuffix": "amazonaws.com",
-                    "reverseDnsPrefix": "com.amazonaws"}, []
+            return {
+                "id": PARTITION,
+                "partition": PARTITION,
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+            }, []
         raise UnsupportedInvokeError(token)
 
 
@@ -190,14 +219,14 @@ class RecordingMonitor(mocks.MockMonitor):
             parent = ""
         return str(super().make_urn(parent, type_, name))
 
-    def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def Invoke(self, request: Any) -> Any:
         try:
             return super().Invoke(request)
         except UnsupportedInvokeError as exc:
             self.invoke_errors.append(exc)
             raise
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         inputs = struct_pb2.Struct()
         inputs.CopyFrom(request.object)
@@ -289,7 +318,10 @@ def run_program(program_dir: Path, stack: str, mode: Mode, config: StackConfig) 
     os.environ.pop("PULUMI_CONFIG", None)
     try:
         with _program_context(program_dir):
-            _sync_await(run_in_stack(lambda: runpy.run_path(str(main), run_name="__main__")))
+            def program() -> None:
+                runpy.run_path(str(main), run_name="__main__")
+
+            _sync_await(run_in_stack(program))
     except Exception as exc:  # noqa: BLE001 - any program failure is reported, never re-raised as a crash
         if monitor.invoke_errors:
             raise ProgramError(str(monitor.invoke_errors[0]), traceback.format_exc()) from None
@@ -298,9 +330,24 @@ def run_program(program_dir: Path, stack: str, mode: Mode, config: StackConfig) 
         runtime_config.set_all_config({}, [])
         logger.removeHandler(collector)
     stack_urn = f"urn:pulumi:{stack}::{config.project}::{STACK_TYPE}::{config.project}-{stack}"
-    stack_resource = RecordedResource(stack_urn, STACK_TYPE, f"{config.project}-{stack}", False, "", "", [], {},
-                                      struct_pb2.Struct(), struct_pb2.Struct())
+    stack_resource = RecordedResource(
+        stack_urn,
+        STACK_TYPE,
+        f"{config.project}-{stack}",
+        False,
+        "",
+        "",
+        [],
+        {},
+        struct_pb2.Struct(),
+        struct_pb2.Struct(),
+    )
     return ProgramRun(
-        project=config.project, stack=stack, mode=mode, region=config.region,
-        resources=[stack_resource, *monitor.recorded], warnings=collector.messages, notes=list(config.notes),
+        project=config.project,
+        stack=stack,
+        mode=mode,
+        region=config.region,
+        resources=[stack_resource, *monitor.recorded],
+        warnings=collector.messages,
+        notes=list(config.notes),
     )

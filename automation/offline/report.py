@@ -78,8 +78,9 @@ def capacity_rows(resources: list[RecordedResource]) -> list[SubnetCapacityRow]:
         vpc = props.get("vpcConfig") or {}
         if not isinstance(vpc, dict):
             continue
-        sgs = tuple(sorted(d for d in deps if ":SecurityGroup::" in d)) or tuple(sorted(map(str, vpc.get(
-            "securityGroupIds") or [])))
+        sgs = tuple(sorted(d for d in deps if ":SecurityGroup::" in d)) or tuple(
+            sorted(map(str, vpc.get("securityGroupIds") or []))
+        )
         concurrency = props.get("reservedConcurrentExecutions")
         for dep in deps:
             if dep in subnets:
@@ -100,11 +101,15 @@ def capacity_rows(resources: list[RecordedResource]) -> list[SubnetCapacityRow]:
         if "/" not in cidr:
             continue
         demand = required_ips(
-            [EniCombination(c) for c in per.values()], endpoints.get(urn, 0),
+            [EniCombination(c) for c in per.values()],
+            endpoints.get(urn, 0),
             account_concurrency=DEFAULT_ACCOUNT_CONCURRENCY,
         )
-        rows.append(SubnetCapacityRow(subnets[urn].name, cidr, usable_ips(int(cidr.split("/")[1])),
-                                      demand.required, demand.explain()))
+        rows.append(
+            SubnetCapacityRow(
+                subnets[urn].name, cidr, usable_ips(int(cidr.split("/")[1])), demand.required, demand.explain()
+            )
+        )
     return sorted(rows, key=lambda r: r.subnet)
 
 
@@ -149,9 +154,7 @@ def render_sarif(report: Report, policy_descriptions: dict[str, str] | None = No
                     "driver": {
                         "name": "lambda-netkit",
                         "informationUri": "https://github.com/lambda-netkit/lambda-netkit",
-                        "rules": [
-                            {"id": r, "shortDescription": {"text": descriptions.get(r, r)}} for r in rule_ids
-                        ],
+                        "rules": [{"id": r, "shortDescription": {"text": descriptions.get(r, r)}} for r in rule_ids],
                     }
                 },
                 "results": results,
@@ -196,8 +199,9 @@ def render_text(report: Report, console: Console) -> None:
         table = Table(title=f"Fixed networking cost: ${cost.monthly_total:,.2f}/month (list prices, us-east-1)")
         for column in ("item", "count", "each/month", "total/month"):
             table.add_column(column)
-        for line in cost.lines:
-            table.add_row(line.item, str(line.count), f"${line.monthly_each:,.2f}", f"${line.monthly:,.2f}")
+        for cost_line in cost.lines:
+            table.add_row(cost_line.item, str(cost_line.count), f"${cost_line.monthly_each:,.2f}",
+                          f"${cost_line.monthly:,.2f}")
         console.print(table)
         for suggestion in cost.suggestions:
             console.print(f"  tip: {suggestion}", markup=False, highlight=False)

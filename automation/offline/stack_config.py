@@ -64,9 +64,9 @@ def load_stack_config(program_dir: Path, stack: str) -> StackConfig:
     if main.is_dir():
         main = main / "__main__.py"
     if not main.is_file():
+        expected = main.relative_to(program_dir) if main.is_relative_to(program_dir) else main
         raise ProgramLoadError(
-            f"no Pulumi program in {program_dir}: expected {main.relative_to(program_dir) if main.is_relative_to(program_dir) else main}"
-            " (a __main__.py, or the `main` of Pulumi.yaml)"
+            f"no Pulumi program in {program_dir}: expected {expected} (a __main__.py, or the `main` of Pulumi.yaml)"
         )
     config = StackConfig(project=name, main=main)
     for key, spec in (project.get("config") or {}).items():

@@ -1,0 +1,82 @@
+"""Shared fixtures: one running policy pack per session, a runner for small mock-runtime programs, and a real
+moto server on 127.0.0.1 for the boto3 code."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from automation.check import DEFAULT_PACK, REPO_ROOT
+from automation.offline.analyzer import PolicyPackProcess
+from automation.offline.engine import Mode, ProgramRun, run_program
+from automation.offline.stack_config import load_stack_config
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def netkit_pack() -> Iterator[PolicyPackProcess]:
+    with PolicyPackProcess(DEFAULT_PACK) as pack:
+        yield pack
+
+
+@pytest.fixture(scope="session")
+def probe_pack() -> Iterator[PolicyPackProcess]:
+    with PolicyPackProcess(FIXTURES / "probe_pack") as pack:
+        yield pack
+
+
+def write_program(directory: Path, code: str, config: dict[str, str] | None = None, stack: str = "test") -> Path:
+    """A throwaway Pulumi program (Pulumi.yaml, __main__.py, Pulumi.<stack>.yaml) in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "Pulumi.yaml").write_text("name: snippet\nruntime: python\n")
+    (directory / "__main__.py").write_text(textwrap.dedent(code))
+    lines = "".join(f"  {k}: {v!r}\n" for k, v in (config or {}).items())
+    (directory / f"Pulumi.{stack}.yaml").write_text(f"config:\n{lines}" if lines else "config: {}\n")
+    return directory
+
+
+def run_snippet(directory: Path, code: str, mode: Mode = "update", config: dict[str, str] | None = None) -> ProgramRun:
+    program = write_program(directory, code, config)
+    return run_program(program, "test", mode, load_stack_config(program, "test"))
+
+
+def copy_project(tmp_path: Path) -> Path:
+    """A copy of the repository's program (for tests that must not touch the checkout)."""
+    target = tmp_path / "project"
+    shutil.copytree(REPO_ROOT, target, ignore=shutil.ignore_patterns(".venv", ".git", "tests", "__pycache__", ".*"))
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A real moto server (HTTP, loopback only) for boto3 code, as emulators are used in CI."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """boto3 needs credentials to sign requests to moto; never real ones in tests."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
