@@ -1,0 +1,80 @@
+"""The pure graph view and rules directly: linking by property dependencies vs ids, world CIDRs, and a property
+test that no rule crashes on arbitrary property trees with unknowns."""
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+from policies.graph import FUNCTION, NAT, ROUTE, SUBNET, UNKNOWN, Graph, Res, is_world
+from policies.pack import plain
+from policies.rules import STACK_RULES, lambda_env_secrets, reserved_concurrency_problem
+
+
+def test_world_cidrs_in_every_spelling() -> None:
+    assert all(is_world(c) for c in ["0.0.0.0/0", "::/0", "0::/0", "0:0:0:0:0:0:0:0/0", " 0.0.0.0/0 "])
+    assert not any(is_world(c) for c in ["10.0.0.0/8", "0.0.0.0/1", "not-a-cidr", None, UNKNOWN])
+
+
+def test_refs_use_property_dependencies_when_ids_are_unknown_and_ids_when_known() -> None:
+    nat_a = Res("urn:a", NAT, "a", {"id": "nat-a"})
+    nat_b = Res("urn:b", NAT, "b", {"id": "nat-b"})
+    preview = Res("urn:r", ROUTE, "r", {"natGatewayId": UNKNOWN}, {"natGatewayId": ["urn:b"]})
+    update = Res("urn:r2", ROUTE, "r2", {"natGatewayId": "nat-a"}, {})
+    graph = Graph([nat_a, nat_b, preview, update])
+    assert graph.refs(preview, "natGatewayId", preview.get("natGatewayId"), NAT) == [nat_b]
+    assert graph.refs(update, "natGatewayId", update.get("natGatewayId"), NAT) == [nat_a]
+
+
+def test_plain_unwraps_pulumi_policy_proxies_without_raising() -> None:
+    proxied = unknown_checking_proxy({"a": UNKNOWN_STRING_VALUE, "b": [{"c": UNKNOWN_STRING_VALUE}, 1], "d": "x"})
+    assert plain(proxied) == {"a": UNKNOWN, "b": [{"c": UNKNOWN}, 1], "d": "x"}
+
+
+def test_unknown_env_values_are_skipped_and_known_ones_scanned() -> None:
+    props = {"environment": {"variables": {"A": UNKNOWN, "B": "AKIA" + "IOSFODNN7EXAMPLE"}}}
+    messages = lambda_env_secrets(props, {})
+    assert len(messages) == 1 and "B" in messages[0]
+
+
+def test_reserved_concurrency_only_for_vpc_functions() -> None:
+    assert reserved_concurrency_problem({"vpcConfig": {"subnetIds": ["s"]}}) is not None
+    assert reserved_concurrency_problem({"vpcConfig": {"subnetIds": ["s"]}, "reservedConcurrentExecutions": 5}) is None
+    assert reserved_concurrency_problem({}) is None
+
+
+leaves = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.just(UNKNOWN),
+                   st.sampled_from(["0.0.0.0/0", "::/0", "10.0.0.0/24", "Interface", "Gateway", "us-east-1a",
+                                    "com.amazonaws.us-east-1.s3", "AKIA" + "IOSFODNN7EXAMPLE", "igw-1", "nat-1"]))
+trees: Any = st.recursive(leaves, lambda children: st.one_of(
+    st.lists(children, max_size=3),
+    st.dictionaries(st.sampled_from(["vpcConfig", "subnetIds", "securityGroupIds", "routes", "cidrBlock",
+                                     "natGatewayId", "gatewayId", "vpcId", "subnetId", "ingress", "cidrBlocks",
+                                     "environment", "variables", "privateDnsEnabled", "vpcEndpointType",
+                                     "serviceName", "availabilityZone", "tags", "routeTableIds", "type"]),
+                    children, max_size=5)), max_leaves=12)
+types = st.sampled_from([FUNCTION, SUBNET, NAT, ROUTE, "aws:ec2/vpc:Vpc", "aws:ec2/routeTable:RouteTable",
+                         "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/securityGroup:SecurityGroup",
+                         "aws:ec2/securityGroupRule:SecurityGroupRule", "aws:ec2/routeTableAssociation:RouteTableAssociation",
+                         "aws:ec2/internetGateway:InternetGateway", "aws:ec2/flowLog:FlowLog", "aws:ec2/eip:Eip"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(types, st.dictionaries(st.sampled_from(
+    ["vpcConfig", "routes", "cidrBlock", "natGatewayId", "gatewayId", "vpcId", "subnetId", "ingress", "environment",
+     "privateDnsEnabled", "vpcEndpointType", "serviceName", "availabilityZone", "tags", "routeTableIds",
+     "reservedConcurrentExecutions", "destinationCidrBlock", "routeTableId"]), trees, max_size=6),
+    st.lists(st.integers(0, 7), max_size=3)), max_size=8))
+def test_no_rule_crashes_on_arbitrary_property_trees(spec: list[tuple[str, dict[str, Any], list[int]]]) -> None:
+    resources = []
+    for index, (typ, props, deps) in enumerate(spec):
+        dependencies = {key: [f"urn:{d}" for d in deps] for key in props}
+        resources.append(Res(f"urn:{index}", typ, f"r{index}", props, dependencies))
+    graph = Graph(resources)
+    for rule in STACK_RULES.values():
+        outcome = rule(graph, {})
+        assert all(isinstance(m, str) and "AKIA" not in m for _, m in outcome.violations)
+    for res in resources:
+        lambda_env_secrets(res.props, {})
+        reserved_concurrency_problem(res.props)
