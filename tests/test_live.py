@@ -1,0 +1,33 @@
+"""Live tests: the real Pulumi CLI with the policy pack. They run wherever `pulumi` is on PATH (with AWS
+credentials or LocalStack for `up`) and skip here, where the CLI cannot be installed."""
+
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from automation.check import REPO_ROOT
+
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(shutil.which("pulumi") is None,
+                       reason="the Pulumi CLI is not on PATH (it cannot be installed on this machine)"),
+]
+
+
+def test_real_preview_with_the_policy_pack(tmp_path: Path) -> None:
+    env = dict(os.environ, PULUMI_BACKEND_URL=f"file://{tmp_path}", PULUMI_CONFIG_PASSPHRASE="live-test")
+    stack = f"dev-live-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["pulumi", "stack", "init", stack], cwd=REPO_ROOT, env=env, check=True)
+    try:
+        (REPO_ROOT / f"Pulumi.{stack}.yaml").write_text((REPO_ROOT / "Pulumi.dev.yaml").read_text())
+        result = subprocess.run(
+            ["pulumi", "preview", "--stack", stack, "--policy-pack", "policies", "--policy-pack-config",
+             "policies/config/dev.json"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        subprocess.run(["pulumi", "stack", "rm", "--yes", "--force", stack], cwd=REPO_ROOT, env=env, check=False)
+        (REPO_ROOT / f"Pulumi.{stack}.yaml").unlink(missing_ok=True)
