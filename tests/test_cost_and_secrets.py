@@ -11,7 +11,8 @@ SECRETS = {
     "STRIPE": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
     "GH": "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8",
     "SLACK": "xoxb-" + "1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
-    "JWT": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "JWT": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    + "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     "DB_URL": "postgres://app:" + "s3cretpw" + "@db.internal:5432/app",
     "PEM": "-----BEGIN RSA PRIVATE KEY-----",
     "VENDOR": "q8Zr2LxP0vN7mK4tY1wB6sD9fH3jU5eC",
@@ -50,11 +51,16 @@ def test_extra_allow_patterns() -> None:
 
 
 def test_cost_model_prices_from_the_seeds() -> None:
-    prod = estimate_monthly_cost(nat_gateways=3, public_ipv4=3, interface_endpoint_azs=15, accelerators=1,
-                                 environment="prod")
+    prod = estimate_monthly_cost(
+        nat_gateways=3, public_ipv4=3, interface_endpoint_azs=15, accelerators=1, environment="prod"
+    )
     by_item = {line.item: line.monthly for line in prod.lines}
-    assert by_item == {"NAT gateway": 98.55, "public IPv4 address": 10.95, "interface endpoint x AZ": 109.5,
-                       "Global Accelerator": 18.25}
+    assert by_item == {
+        "NAT gateway": 98.55,
+        "public IPv4 address": 10.95,
+        "interface endpoint x AZ": 109.5,
+        "Global Accelerator": 18.25,
+    }
     assert prod.monthly_total == pytest.approx(237.25)
 
 

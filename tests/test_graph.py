@@ -44,28 +44,116 @@ def test_reserved_concurrency_only_for_vpc_functions() -> None:
     assert reserved_concurrency_problem({}) is None
 
 
-leaves = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.just(UNKNOWN),
-                   st.sampled_from(["0.0.0.0/0", "::/0", "10.0.0.0/24", "Interface", "Gateway", "us-east-1a",
-                                    "com.amazonaws.us-east-1.s3", "AKIA" + "IOSFODNN7EXAMPLE", "igw-1", "nat-1"]))
-trees: Any = st.recursive(leaves, lambda children: st.one_of(
-    st.lists(children, max_size=3),
-    st.dictionaries(st.sampled_from(["vpcConfig", "subnetIds", "securityGroupIds", "routes", "cidrBlock",
-                                     "natGatewayId", "gatewayId", "vpcId", "subnetId", "ingress", "cidrBlocks",
-                                     "environment", "variables", "privateDnsEnabled", "vpcEndpointType",
-                                     "serviceName", "availabilityZone", "tags", "routeTableIds", "type"]),
-                    children, max_size=5)), max_leaves=12)
-types = st.sampled_from([FUNCTION, SUBNET, NAT, ROUTE, "aws:ec2/vpc:Vpc", "aws:ec2/routeTable:RouteTable",
-                         "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/securityGroup:SecurityGroup",
-                         "aws:ec2/securityGroupRule:SecurityGroupRule", "aws:ec2/routeTableAssociation:RouteTableAssociation",
-                         "aws:ec2/internetGateway:InternetGateway", "aws:ec2/flowLog:FlowLog", "aws:ec2/eip:Eip"])
+leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**6),
+    st.just(UNKNOWN),
+    st.sampled_from(
+        [
+            "0.0.0.0/0",
+            "::/0",
+            "10.0.0.0/24",
+            "Interface",
+            "Gateway",
+            "us-east-1a",
+            "com.amazonaws.us-east-1.s3",
+            "AKIA" + "IOSFODNN7EXAMPLE",
+            "igw-1",
+            "nat-1",
+        ]
+    ),
+)
+trees: Any = st.recursive(
+    leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "vpcConfig",
+                    "subnetIds",
+                    "securityGroupIds",
+                    "routes",
+                    "cidrBlock",
+                    "natGatewayId",
+                    "gatewayId",
+                    "vpcId",
+                    "subnetId",
+                    "ingress",
+                    "cidrBlocks",
+                    "environment",
+                    "variables",
+                    "privateDnsEnabled",
+                    "vpcEndpointType",
+                    "serviceName",
+                    "availabilityZone",
+                    "tags",
+                    "routeTableIds",
+                    "type",
+                ]
+            ),
+            children,
+            max_size=5,
+        ),
+    ),
+    max_leaves=12,
+)
+types = st.sampled_from(
+    [
+        FUNCTION,
+        SUBNET,
+        NAT,
+        ROUTE,
+        "aws:ec2/vpc:Vpc",
+        "aws:ec2/routeTable:RouteTable",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation",
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/flowLog:FlowLog",
+        "aws:ec2/eip:Eip",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(types, st.dictionaries(st.sampled_from(
-    ["vpcConfig", "routes", "cidrBlock", "natGatewayId", "gatewayId", "vpcId", "subnetId", "ingress", "environment",
-     "privateDnsEnabled", "vpcEndpointType", "serviceName", "availabilityZone", "tags", "routeTableIds",
-     "reservedConcurrentExecutions", "destinationCidrBlock", "routeTableId"]), trees, max_size=6),
-    st.lists(st.integers(0, 7), max_size=3)), max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            types,
+            st.dictionaries(
+                st.sampled_from(
+                    [
+                        "vpcConfig",
+                        "routes",
+                        "cidrBlock",
+                        "natGatewayId",
+                        "gatewayId",
+                        "vpcId",
+                        "subnetId",
+                        "ingress",
+                        "environment",
+                        "privateDnsEnabled",
+                        "vpcEndpointType",
+                        "serviceName",
+                        "availabilityZone",
+                        "tags",
+                        "routeTableIds",
+                        "reservedConcurrentExecutions",
+                        "destinationCidrBlock",
+                        "routeTableId",
+                    ]
+                ),
+                trees,
+                max_size=6,
+            ),
+            st.lists(st.integers(0, 7), max_size=3),
+        ),
+        max_size=8,
+    )
+)
 def test_no_rule_crashes_on_arbitrary_property_trees(spec: list[tuple[str, dict[str, Any], list[int]]]) -> None:
     resources = []
     for index, (typ, props, deps) in enumerate(spec):

@@ -28,28 +28,53 @@ def aws_env(moto_endpoint: str) -> dict[str, Any]:
     iam = boto3.client("iam", region_name=REGION, endpoint_url=moto_endpoint)
     lam = boto3.client("lambda", region_name=REGION, endpoint_url=moto_endpoint)
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"][
-        "SubnetId"] for i, z in enumerate("ab")]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"]
+        for i, z in enumerate("ab")
+    ]
     group = ec2.create_security_group(GroupName=f"fn-{vpc}", Description="fn", VpcId=vpc)["GroupId"]
     role = iam.create_role(RoleName=f"fn-{vpc}", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     name = f"worker-{vpc[-6:]}"
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
-                        Code={"ZipFile": _zip()}, VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": [group]})
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": _zip()},
+        VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": [group]},
+    )
     allocations = [ec2.allocate_address(Domain="vpc")["AllocationId"] for _ in subnets]
-    return {"ec2": ec2, "endpoint": moto_endpoint, "vpc": vpc, "subnets": subnets, "group": group, "name": name,
-            "allocations": allocations}
+    return {
+        "ec2": ec2,
+        "endpoint": moto_endpoint,
+        "vpc": vpc,
+        "subnets": subnets,
+        "group": group,
+        "name": name,
+        "allocations": allocations,
+    }
 
 
 def lambda_enis(env: dict[str, Any], group: str) -> list[str]:
-    return [env["ec2"].create_network_interface(SubnetId=s, Groups=[group],
-                                                Description=f"AWS Lambda VPC ENI-{env['name']}")["NetworkInterface"][
-        "NetworkInterfaceId"] for s in env["subnets"]]
+    return [
+        env["ec2"].create_network_interface(
+            SubnetId=s, Groups=[group], Description=f"AWS Lambda VPC ENI-{env['name']}"
+        )["NetworkInterface"]["NetworkInterfaceId"]
+        for s in env["subnets"]
+    ]
 
 
 def props(env: dict[str, Any], group: str, timeout: float = 5) -> dict[str, Any]:
-    return {"functionName": env["name"], "subnetIds": env["subnets"], "securityGroupIds": [group],
-            "allocationIds": env["allocations"], "region": REGION, "endpointUrl": env["endpoint"],
-            "timeoutSeconds": timeout, "pollSeconds": 0.1}
+    return {
+        "functionName": env["name"],
+        "subnetIds": env["subnets"],
+        "securityGroupIds": [group],
+        "allocationIds": env["allocations"],
+        "region": REGION,
+        "endpointUrl": env["endpoint"],
+        "timeoutSeconds": timeout,
+        "pollSeconds": 0.1,
+    }
 
 
 def attached(env: dict[str, Any]) -> dict[str, str]:
@@ -67,8 +92,9 @@ def test_create_update_delete_move_the_eips_with_the_enis(aws_env: dict[str, Any
     assert len(created.outs["egressIps"]) == 2  # type: ignore[index]
 
     # the function moves to a new security group: Lambda makes new ENIs, the EIPs must follow
-    new_group = env["ec2"].create_security_group(GroupName=f"fn2-{env['vpc']}", Description="fn2",
-                                                 VpcId=env["vpc"])["GroupId"]
+    new_group = env["ec2"].create_security_group(GroupName=f"fn2-{env['vpc']}", Description="fn2", VpcId=env["vpc"])[
+        "GroupId"
+    ]
     second = lambda_enis(env, new_group)
     olds = {**props(env, env["group"]), **(created.outs or {})}
     news = props(env, new_group)

@@ -13,8 +13,9 @@ from automation.check import REPO_ROOT
 
 pytestmark = [
     pytest.mark.live,
-    pytest.mark.skipif(shutil.which("pulumi") is None,
-                       reason="the Pulumi CLI is not on PATH (it cannot be installed on this machine)"),
+    pytest.mark.skipif(
+        shutil.which("pulumi") is None, reason="the Pulumi CLI is not on PATH (it cannot be installed on this machine)"
+    ),
 ]
 
 
@@ -25,8 +26,22 @@ def test_real_preview_with_the_policy_pack(tmp_path: Path) -> None:
     try:
         (REPO_ROOT / f"Pulumi.{stack}.yaml").write_text((REPO_ROOT / "Pulumi.dev.yaml").read_text())
         result = subprocess.run(
-            ["pulumi", "preview", "--stack", stack, "--policy-pack", "policies", "--policy-pack-config",
-             "policies/config/dev.json"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
+            [
+                "pulumi",
+                "preview",
+                "--stack",
+                stack,
+                "--policy-pack",
+                "policies",
+                "--policy-pack-config",
+                "policies/config/dev.json",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
     finally:
         subprocess.run(["pulumi", "stack", "rm", "--yes", "--force", stack], cwd=REPO_ROOT, env=env, check=False)

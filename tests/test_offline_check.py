@@ -9,8 +9,9 @@ import pytest
 from google.protobuf import json_format
 
 from automation.check import REPO_ROOT, run_check
-from automation.offline.analyzer import PolicyPackError, PolicyPackProcess
-from automation.offline.engine import ProgramError, run_program
+from automation.offline.analyzer import PolicyPackError, PolicyPackProcess, Violation
+from automation.offline.engine import Mode, ProgramError, run_program
+from automation.offline.report import Report
 from automation.offline.stack_config import SECRET_PLACEHOLDER, ProgramLoadError, load_stack_config
 from tests.conftest import FIXTURES, write_program
 
@@ -19,18 +20,20 @@ PROBE_PACK = FIXTURES / "probe_pack"
 
 
 def cli(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "automation", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "automation", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
-def probe(report, policy: str) -> list:  # noqa: ANN001
+def probe(report: Report, policy: str) -> list[Violation]:
     return [v for v in report.violations if v.policy == policy]
 
 
 @pytest.mark.parametrize(("mode", "known"), [("preview", False), ("update", True)])
-def test_new_ids_are_unknown_in_preview_and_known_in_update(probe_pack: PolicyPackProcess, mode: str,
-                                                            known: bool) -> None:
-    report = run_check(PROBE, "test", mode, policy_pack=PROBE_PACK, pack=probe_pack)  # type: ignore[arg-type]
+def test_new_ids_are_unknown_in_preview_and_known_in_update(
+    probe_pack: PolicyPackProcess, mode: Mode, known: bool
+) -> None:
+    report = run_check(PROBE, "test", mode, policy_pack=PROBE_PACK, pack=probe_pack)
     seen = [json.loads(v.message) for v in probe(report, "probe-resource")]
     assert [s["vpcIdKnown"] for s in seen] == [known]
 
@@ -108,8 +111,18 @@ def test_hanging_pack_times_out(tmp_path: Path) -> None:
 def test_cli_json_contract_and_exit_code_for_violations(tmp_path: Path) -> None:
     config = tmp_path / "probe.json"
     config.write_text('{"probe-stack": "mandatory"}')
-    result = cli("check", "test", "--program", str(PROBE), "--policy-pack", str(PROBE_PACK), "--policy-config",
-                 str(config), "--format", "json")
+    result = cli(
+        "check",
+        "test",
+        "--program",
+        str(PROBE),
+        "--policy-pack",
+        str(PROBE_PACK),
+        "--policy-config",
+        str(config),
+        "--format",
+        "json",
+    )
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert set(report) == {"stack", "mode", "resources", "violations", "not_run", "passed"}
@@ -120,8 +133,18 @@ def test_cli_json_contract_and_exit_code_for_violations(tmp_path: Path) -> None:
 
 
 def test_cli_sarif_and_text(tmp_path: Path) -> None:
-    sarif = cli("check", "test", "--program", str(PROBE), "--policy-pack", str(PROBE_PACK), "--format", "sarif",
-                "--mode", "update")
+    sarif = cli(
+        "check",
+        "test",
+        "--program",
+        str(PROBE),
+        "--policy-pack",
+        str(PROBE_PACK),
+        "--format",
+        "sarif",
+        "--mode",
+        "update",
+    )
     assert sarif.returncode == 0, sarif.stderr
     doc = json.loads(sarif.stdout)
     assert doc["version"] == "2.1.0"
@@ -145,8 +168,10 @@ def test_cli_dev_stack_passes_cleanly() -> None:
     [
         (["check", "--program", str(FIXTURES / "programs" / "broken")], "the broken fixture program fails"),
         (["check", "--program", "/nonexistent/program"], "does not exist"),
-        (["check", "test", "--program", str(PROBE), "--policy-pack", str(FIXTURES / "crash_pack")],
-         "crash-pack exploded"),
+        (
+            ["check", "test", "--program", str(PROBE), "--policy-pack", str(FIXTURES / "crash_pack")],
+            "crash-pack exploded",
+        ),
         (["check", "--mode", "destroy"], "invalid choice"),
         (["check", "--no-such-flag"], "unrecognized arguments"),
     ],

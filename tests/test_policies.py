@@ -8,6 +8,7 @@ import pytest
 
 from automation.check import REPO_ROOT, run_check
 from automation.offline.analyzer import PolicyPackProcess
+from automation.offline.engine import Mode
 from tests.conftest import FIXTURES
 
 GOLDEN = FIXTURES / "programs" / "golden"
@@ -45,10 +46,15 @@ def golden_variant(tmp_path: Path, breaking: str) -> Path:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_golden_program_passes_every_policy_with_nothing_undecided(
-    tmp_path: Path, netkit_pack: PolicyPackProcess, mode: str
+    tmp_path: Path, netkit_pack: PolicyPackProcess, mode: Mode
 ) -> None:
-    report = run_check(golden_variant(tmp_path, ""), "test", mode, policy_config=GOLDEN_CONFIG,  # type: ignore[arg-type]
-                       pack=netkit_pack)
+    report = run_check(
+        golden_variant(tmp_path, ""),
+        "test",
+        mode,
+        policy_config=GOLDEN_CONFIG,
+        pack=netkit_pack,
+    )
     assert report.violations == []
     assert report.not_run == []
     assert report.passed
@@ -57,10 +63,15 @@ def test_golden_program_passes_every_policy_with_nothing_undecided(
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("breaking", sorted(BREAKS))
 def test_one_change_breaks_exactly_its_rule(
-    tmp_path: Path, netkit_pack: PolicyPackProcess, breaking: str, mode: str
+    tmp_path: Path, netkit_pack: PolicyPackProcess, breaking: str, mode: Mode
 ) -> None:
-    report = run_check(golden_variant(tmp_path, breaking), "test", mode, policy_config=GOLDEN_CONFIG,  # type: ignore[arg-type]
-                       pack=netkit_pack)
+    report = run_check(
+        golden_variant(tmp_path, breaking),
+        "test",
+        mode,
+        policy_config=GOLDEN_CONFIG,
+        pack=netkit_pack,
+    )
     assert {v.policy for v in report.violations} == BREAKS[breaking]
     assert all(v.enforcement == "mandatory" for v in report.violations)
     assert report.not_run == []
@@ -68,15 +79,17 @@ def test_one_change_breaks_exactly_its_rule(
 
 
 def test_secret_violation_names_the_variable_never_the_value(tmp_path: Path, netkit_pack: PolicyPackProcess) -> None:
-    report = run_check(golden_variant(tmp_path, "env-secret"), "test", "update", policy_config=GOLDEN_CONFIG,
-                       pack=netkit_pack)
+    report = run_check(
+        golden_variant(tmp_path, "env-secret"), "test", "update", policy_config=GOLDEN_CONFIG, pack=netkit_pack
+    )
     text = str(report.to_json())
     assert "VENDOR_KEY" in text and "AKIA" not in text
 
 
 def test_capacity_violation_shows_the_numbers(tmp_path: Path, netkit_pack: PolicyPackProcess) -> None:
-    report = run_check(golden_variant(tmp_path, "small-subnet"), "test", "preview", policy_config=GOLDEN_CONFIG,
-                       pack=netkit_pack)
+    report = run_check(
+        golden_variant(tmp_path, "small-subnet"), "test", "preview", policy_config=GOLDEN_CONFIG, pack=netkit_pack
+    )
     messages = [v.message for v in report.violations]
     assert any("11 usable IPs but needs 16" in m for m in messages), messages
 
@@ -84,16 +97,15 @@ def test_capacity_violation_shows_the_numbers(tmp_path: Path, netkit_pack: Polic
 def test_advisory_default_does_not_fail_the_check(tmp_path: Path, netkit_pack: PolicyPackProcess) -> None:
     config = tmp_path / "defaults.json"
     config.write_text('{"hyperplane-eip-dev-only": {"environment": "dev"}}')
-    report = run_check(golden_variant(tmp_path, "single-az"), "test", "preview", policy_config=config,
-                       pack=netkit_pack)
+    report = run_check(golden_variant(tmp_path, "single-az"), "test", "preview", policy_config=config, pack=netkit_pack)
     assert [(v.policy, v.enforcement) for v in report.violations] == [("lambda-multi-az", "advisory")]
     assert report.passed
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 @pytest.mark.parametrize("mode", MODES)
-def test_project_stacks_pass_their_own_config(netkit_pack: PolicyPackProcess, stack: str, mode: str) -> None:
-    report = run_check(REPO_ROOT, stack, mode, pack=netkit_pack)  # type: ignore[arg-type]
+def test_project_stacks_pass_their_own_config(netkit_pack: PolicyPackProcess, stack: str, mode: Mode) -> None:
+    report = run_check(REPO_ROOT, stack, mode, pack=netkit_pack)
     assert [v for v in report.violations if v.enforcement == "mandatory"] == []
     assert report.not_run == []
     if stack == "prod":
@@ -105,7 +117,9 @@ def test_hyperplane_pattern_outside_dev_fails(tmp_path: Path, netkit_pack: Polic
 
     project = copy_project(tmp_path)
     stack_file = project / "Pulumi.staging.yaml"
-    stack_file.write_text(stack_file.read_text().replace("nat-single", "hyperplane-eip") +
-                          "  netkit:hyperplaneAllowedEnvironments: [dev, staging]\n")
+    stack_file.write_text(
+        stack_file.read_text().replace("nat-single", "hyperplane-eip")
+        + "  netkit:hyperplaneAllowedEnvironments: [dev, staging]\n"
+    )
     report = run_check(project, "staging", "preview", pack=netkit_pack)
     assert "hyperplane-eip-dev-only" in {v.policy for v in report.violations}

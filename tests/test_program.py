@@ -16,15 +16,20 @@ def counts(stack: str) -> tuple[Counter[str], list]:
 
 
 def endpoint_kinds(resources: list) -> Counter[str]:
-    return Counter(json_format.MessageToDict(r.outputs).get("vpcEndpointType") for r in resources
-                   if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint")
+    return Counter(
+        json_format.MessageToDict(r.outputs).get("vpcEndpointType")
+        for r in resources
+        if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"
+    )
 
 
 def test_prod_is_ha_with_static_ingress() -> None:
     types, resources = counts("prod")
     assert types["aws:ec2/natGateway:NatGateway"] == 3 and types["aws:ec2/eip:Eip"] == 3
     assert types["aws:ec2/subnet:Subnet"] == 6
-    assert types["aws:globalaccelerator/accelerator:Accelerator"] == 1 and types["aws:lb/loadBalancer:LoadBalancer"] == 1
+    assert (
+        types["aws:globalaccelerator/accelerator:Accelerator"] == 1 and types["aws:lb/loadBalancer:LoadBalancer"] == 1
+    )
     assert types["aws:apigatewayv2/api:Api"] == 1 and types["aws:ec2/flowLog:FlowLog"] == 1
     assert endpoint_kinds(resources) == Counter({"Gateway": 2, "Interface": 5})
 

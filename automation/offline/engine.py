@@ -318,6 +318,7 @@ def run_program(program_dir: Path, stack: str, mode: Mode, config: StackConfig) 
     os.environ.pop("PULUMI_CONFIG", None)
     try:
         with _program_context(program_dir):
+
             def program() -> None:
                 runpy.run_path(str(main), run_name="__main__")
 

@@ -200,8 +200,9 @@ def render_text(report: Report, console: Console) -> None:
         for column in ("item", "count", "each/month", "total/month"):
             table.add_column(column)
         for cost_line in cost.lines:
-            table.add_row(cost_line.item, str(cost_line.count), f"${cost_line.monthly_each:,.2f}",
-                          f"${cost_line.monthly:,.2f}")
+            table.add_row(
+                cost_line.item, str(cost_line.count), f"${cost_line.monthly_each:,.2f}", f"${cost_line.monthly:,.2f}"
+            )
         console.print(table)
         for suggestion in cost.suggestions:
             console.print(f"  tip: {suggestion}", markup=False, highlight=False)
