@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from automation.offline.analyzer import PolicyPackProcess, analyze, load_policy_config
 from automation.offline.engine import Mode, run_program
@@ -11,6 +12,11 @@ from automation.offline.stack_config import load_stack_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PACK = REPO_ROOT / "policies"
+
+
+def _policy_properties(user_config: dict[str, Any], policy: str) -> dict[str, Any]:
+    entry = user_config.get(policy)
+    return {k: v for k, v in entry.items() if k != "enforcementLevel"} if isinstance(entry, dict) else {}
 
 
 def default_policy_config(pack_dir: Path, environment: str) -> Path | None:
@@ -53,7 +59,7 @@ def run_check(
         not_run=result.not_run,
         warnings=run.warnings,
         notes=notes,
-        capacity=capacity_rows(run.resources),
+        capacity=capacity_rows(run.resources, _policy_properties(user_config, "lambda-subnet-capacity")),
         cost=cost_estimate(run.resources, environment),
         environment=environment,
     )

@@ -11,18 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import json_format
+from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 from rich.console import Console
 from rich.table import Table
 
 from automation.offline.analyzer import NotRun, Violation
 from automation.offline.engine import RecordedResource
-from components.capacity import (
-    DEFAULT_ACCOUNT_CONCURRENCY,
-    EniCombination,
-    required_ips,
-    usable_ips,
-)
 from components.cost import CostEstimate, estimate_monthly_cost
+from policies.graph import UNKNOWN, Graph, Res
+from policies.rules import subnet_demands
 
 
 @dataclass
@@ -69,48 +66,26 @@ def _props(resource: RecordedResource) -> dict[str, Any]:
     return json_format.MessageToDict(resource.inputs)
 
 
-def capacity_rows(resources: list[RecordedResource]) -> list[SubnetCapacityRow]:
-    """Lambda subnets with usable vs required IPs (the same model as `lambda-subnet-capacity`)."""
-    subnets = {r.urn: r for r in resources if r.type == "aws:ec2/subnet:Subnet"}
-    combos: dict[str, dict[tuple[str, ...], int | None]] = {}
-    for fn in (r for r in resources if r.type == "aws:lambda/function:Function"):
-        props, deps = _props(fn), fn.property_dependencies.get("vpcConfig", [])
-        vpc = props.get("vpcConfig") or {}
-        if not isinstance(vpc, dict):
-            continue
-        sgs = tuple(sorted(d for d in deps if ":SecurityGroup::" in d)) or tuple(
-            sorted(map(str, vpc.get("securityGroupIds") or []))
-        )
-        concurrency = props.get("reservedConcurrentExecutions")
-        for dep in deps:
-            if dep in subnets:
-                per = combos.setdefault(dep, {})
-                if sgs in per and (per[sgs] is None or concurrency is None):
-                    per[sgs] = None
-                elif isinstance(concurrency, int | float) and concurrency >= 0:
-                    per[sgs] = int(concurrency) + (per.get(sgs) or 0)
-                else:
-                    per[sgs] = None
-    endpoints: dict[str, int] = {}
-    for ep in (r for r in resources if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"):
-        for dep in ep.property_dependencies.get("subnetIds", []):
-            endpoints[dep] = endpoints.get(dep, 0) + 1
-    rows = []
-    for urn, per in combos.items():
-        cidr = str(_props(subnets[urn]).get("cidrBlock", ""))
-        if "/" not in cidr:
-            continue
-        demand = required_ips(
-            [EniCombination(c) for c in per.values()],
-            endpoints.get(urn, 0),
-            account_concurrency=DEFAULT_ACCOUNT_CONCURRENCY,
-        )
-        rows.append(
-            SubnetCapacityRow(
-                subnets[urn].name, cidr, usable_ips(int(cidr.split("/")[1])), demand.required, demand.explain()
-            )
-        )
-    return sorted(rows, key=lambda r: r.subnet)
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return UNKNOWN if value == UNKNOWN_WIRE else value
+
+
+def as_graph(resources: list[RecordedResource]) -> Graph:
+    """The policies' graph view of a recorded run (the same view the pack builds from the analyzer request)."""
+    return Graph(Res(r.urn, r.type, r.name, _plain(_props(r)), r.property_dependencies, r.parent) for r in resources)
+
+
+def capacity_rows(resources: list[RecordedResource], config: dict[str, Any] | None = None) -> list[SubnetCapacityRow]:
+    """Lambda subnets with usable vs required IPs: the `lambda-subnet-capacity` model with the same config."""
+    rows, _ = subnet_demands(as_graph(resources), config or {})
+    return sorted(
+        (SubnetCapacityRow(r.subnet.name, r.cidr, r.usable, r.demand.required, r.demand.explain()) for r in rows),
+        key=lambda row: row.subnet,
+    )
 
 
 def cost_estimate(resources: list[RecordedResource], environment: str) -> CostEstimate:
