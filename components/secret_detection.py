@@ -85,7 +85,8 @@ def _plugins() -> tuple[Any, ...]:
     verification endpoint over the network, unlike `analyze_line` with default settings."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    by_name: dict[str, Any] = {c.__name__: c for c in get_mapping_from_secret_type_to_class().values()}
+    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    by_name: dict[str, Any] = {plugin_class.__name__: plugin_class for plugin_class in classes}
     instances = []
     for spec in _PLUGINS:
         options = {k: v for k, v in spec.items() if k != "name"}

@@ -44,6 +44,32 @@ def test_reserved_concurrency_only_for_vpc_functions() -> None:
     assert reserved_concurrency_problem({}) is None
 
 
+# Property names the rules read, shared by nested trees and top-level properties.
+PROPERTY_KEYS = [
+    "vpcConfig",
+    "subnetIds",
+    "securityGroupIds",
+    "routes",
+    "cidrBlock",
+    "cidrBlocks",
+    "natGatewayId",
+    "gatewayId",
+    "vpcId",
+    "subnetId",
+    "ingress",
+    "environment",
+    "variables",
+    "privateDnsEnabled",
+    "vpcEndpointType",
+    "serviceName",
+    "availabilityZone",
+    "tags",
+    "routeTableIds",
+    "routeTableId",
+    "type",
+    "reservedConcurrentExecutions",
+    "destinationCidrBlock",
+]
 leaves = st.one_of(
     st.none(),
     st.booleans(),
@@ -69,30 +95,7 @@ trees: Any = st.recursive(
     lambda children: st.one_of(
         st.lists(children, max_size=3),
         st.dictionaries(
-            st.sampled_from(
-                [
-                    "vpcConfig",
-                    "subnetIds",
-                    "securityGroupIds",
-                    "routes",
-                    "cidrBlock",
-                    "natGatewayId",
-                    "gatewayId",
-                    "vpcId",
-                    "subnetId",
-                    "ingress",
-                    "cidrBlocks",
-                    "environment",
-                    "variables",
-                    "privateDnsEnabled",
-                    "vpcEndpointType",
-                    "serviceName",
-                    "availabilityZone",
-                    "tags",
-                    "routeTableIds",
-                    "type",
-                ]
-            ),
+            st.sampled_from(PROPERTY_KEYS),
             children,
             max_size=5,
         ),
@@ -124,28 +127,7 @@ types = st.sampled_from(
         st.tuples(
             types,
             st.dictionaries(
-                st.sampled_from(
-                    [
-                        "vpcConfig",
-                        "routes",
-                        "cidrBlock",
-                        "natGatewayId",
-                        "gatewayId",
-                        "vpcId",
-                        "subnetId",
-                        "ingress",
-                        "environment",
-                        "privateDnsEnabled",
-                        "vpcEndpointType",
-                        "serviceName",
-                        "availabilityZone",
-                        "tags",
-                        "routeTableIds",
-                        "reservedConcurrentExecutions",
-                        "destinationCidrBlock",
-                        "routeTableId",
-                    ]
-                ),
+                st.sampled_from(PROPERTY_KEYS),
                 trees,
                 max_size=6,
             ),
