@@ -304,6 +304,13 @@ def _protocol(value: Any) -> str:
     return "all traffic" if str(value).lower() in ("-1", "all") else f"{value}"
 
 
+def _cidr_verdict(cidrs: list[Any]) -> str | None:
+    """ "world" when any source is 0.0.0.0/0 or ::/0, "unknown" when one is not known yet, else None."""
+    if any(is_world(c) for c in cidrs):
+        return "world"
+    return "unknown" if any(is_unknown(c) for c in cidrs) else None
+
+
 def security_group_no_world_ingress(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     out = Outcome()
     guarded: dict[str, Res] = {}
@@ -318,14 +325,14 @@ def security_group_no_world_ingress(graph: Graph, config: Mapping[str, Any]) -> 
         for rule in rules if isinstance(rules, list) else []:
             if not isinstance(rule, dict):
                 continue
-            cidrs = [*(rule.get("cidrBlocks") or []), *(rule.get("ipv6CidrBlocks") or [])]
-            if any(is_world(c) for c in cidrs if isinstance(c, str)):
+            verdict = _cidr_verdict([*(rule.get("cidrBlocks") or []), *(rule.get("ipv6CidrBlocks") or [])])
+            if verdict == "world":
                 out.fail(
                     group,
                     f"security group {group.name} allows {_protocol(rule.get('protocol'))} ingress from "
                     "the whole internet; reference the calling security group instead",
                 )
-            elif any(is_unknown(c) for c in cidrs):
+            elif verdict == "unknown":
                 out.undecided.append(f"{group.name}: an inline ingress CIDR is unknown")
     for rule in graph.of_type(SG_RULE, SG_INGRESS_RULE):
         if rule.type == SG_RULE and rule.get("type") != "ingress":
@@ -339,14 +346,15 @@ def security_group_no_world_ingress(graph: Graph, config: Mapping[str, Any]) -> 
         else:
             cidrs = [rule.get("cidrIpv4"), rule.get("cidrIpv6")]
             protocol = rule.get("ipProtocol")
-        if any(is_world(c) for c in cidrs):
+        verdict = _cidr_verdict(cidrs)
+        if verdict == "world":
             group = next(t for t in targets if t.urn in guarded)
             out.fail(
                 rule,
                 f"rule {rule.name} opens security group {group.name} to {_protocol(protocol)} from the "
                 "whole internet; reference the calling security group instead",
             )
-        elif any(is_unknown(c) for c in cidrs):
+        elif verdict == "unknown":
             out.undecided.append(f"{rule.name}: its CIDR is unknown")
     return out
 
