@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from automation.offline.analyzer import PolicyPackProcess, analyze, load_policy_config
+from automation.offline.analyzer import AnalysisSession, PolicyPackProcess, load_policy_config
 from automation.offline.engine import Mode, run_program
 from automation.offline.report import Report, capacity_rows, cost_estimate
 from automation.offline.stack_config import load_stack_config
@@ -42,12 +42,21 @@ def run_check(
     environment = config.get("netkit:environment") or stack
     config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
     user_config = load_policy_config(config_path)
-    run = run_program(program_dir, stack, mode, config)
-    if pack is None:
-        with PolicyPackProcess(pack_dir) as own:
-            result = analyze(own, run, user_config)
-    else:
-        result = analyze(pack, run, user_config)
+    own = PolicyPackProcess(pack_dir) if pack is None else None
+    active = own or pack
+    assert active is not None
+    try:
+        session = AnalysisSession(active, user_config, stack, config.project, config.region)
+        try:
+            run = run_program(program_dir, stack, mode, config)
+            for resource in run.resources:
+                session.submit(resource)
+            result = session.finish(run)
+        finally:
+            session.close()
+    finally:
+        if own is not None:
+            own.close()
     notes = list(run.notes)
     if config_path is None:
         notes.append(f"no policy config for environment {environment!r}: the pack's defaults apply")

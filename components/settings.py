@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "databasePort": 5432,
     "vendorApiUrl": "https://api.vendor.example.com/v1/orders",
     "certificateArn": "",
+    "networkStack": "",
 }
 
 
@@ -44,6 +45,7 @@ class StackSettings:
     database_port: int
     vendor_api_url: str
     certificate_arn: str
+    network_stack: str
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -90,6 +92,7 @@ def parse_settings(raw: Mapping[str, Any], stack: str = "dev") -> StackSettings:
         database_port=_as_int("databasePort", get("databasePort")),
         vendor_api_url=str(get("vendorApiUrl")),
         certificate_arn=str(get("certificateArn")),
+        network_stack=str(get("networkStack")),
         tags={"netkit:environment": environment, "netkit:stack": stack, "managed-by": "lambda-netkit"},
     )
     if settings.az_count < 1:

@@ -233,21 +233,20 @@ class RecordingMonitor(mocks.MockMonitor):
         outputs = struct_pb2.Struct()
         if response.object is not None and response.HasField("object"):
             outputs.CopyFrom(response.object)
-        self.recorded.append(
-            RecordedResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                parent=request.parent,
-                provider=request.provider,
-                dependencies=list(request.dependencies),
-                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-                inputs=inputs,
-                outputs=outputs,
-                id=getattr(response, "id", "") or "",
-            )
+        record = RecordedResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent,
+            provider=request.provider,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            inputs=inputs,
+            outputs=outputs,
+            id=getattr(response, "id", "") or "",
         )
+        self.recorded.append(record)
         return response
 
 
