@@ -9,6 +9,7 @@ error texts, the event log's summary event). `behavior.json` scripts failures pe
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -44,9 +45,16 @@ def _fail(message: str, code: int = 255) -> None:
 def _summary_event(args: list[str], changes: dict[str, int]) -> None:
     log = _flag(args, "--event-log")
     if log:
-        event = {"sequence": 1, "timestamp": int(time.time()),
-                 "summaryEvent": {"maybeCorrupt": False, "durationSeconds": 1, "resourceChanges": changes,
-                                  "policyPacks": {}}}
+        event = {
+            "sequence": 1,
+            "timestamp": int(time.time()),
+            "summaryEvent": {
+                "maybeCorrupt": False,
+                "durationSeconds": 1,
+                "resourceChanges": changes,
+                "policyPacks": {},
+            },
+        }
         with open(log, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(event) + "\n")
 
@@ -54,8 +62,10 @@ def _summary_event(args: list[str], changes: dict[str, int]) -> None:
 def _behave(command: str, args: list[str]) -> None:
     behavior = _load("behavior.json", {}).get(command, "ok")
     if behavior == "fail":
-        _fail(f"error: {command} failed: creating aws:lambda/function:Function: InvalidParameterValueException: "
-              "The runtime parameter of python2.7 is no longer supported")
+        _fail(
+            f"error: {command} failed: creating aws:lambda/function:Function: InvalidParameterValueException: "
+            "The runtime parameter of python2.7 is no longer supported"
+        )
     if behavior == "policy":
         sys.stdout.write("Policy Violations:\n    [mandatory]  lambda-netkit v0.1.0  lambda-vpc-egress-path\n")
         _fail(f"error: {command} failed: mandatory policy violation", 255)
@@ -77,12 +87,20 @@ def _behave(command: str, args: list[str]) -> None:
 def main() -> None:
     args = sys.argv[1:]
     with open(_dir() / "calls.jsonl", "a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"args": args, "cwd": os.getcwd(),
-                                 "backend": os.environ.get("PULUMI_BACKEND_URL", ""),
-                                 "passphrase_set": bool(os.environ.get("PULUMI_CONFIG_PASSPHRASE"))}) + "\n")
+        handle.write(
+            json.dumps(
+                {
+                    "args": args,
+                    "cwd": os.getcwd(),
+                    "backend": os.environ.get("PULUMI_BACKEND_URL", ""),
+                    "passphrase_set": bool(os.environ.get("PULUMI_CONFIG_PASSPHRASE")),
+                }
+            )
+            + "\n"
+        )
     state = _load("state.json", {"stacks": {}})
     stacks: dict[str, Any] = state["stacks"]
-    stack = _flag(args, "--stack")
+    stack = _flag(args, "--stack") or ""
     words = [a for a in args if not a.startswith("-")]
     head = " ".join(words[:2])
     if args[:1] == ["version"]:
@@ -96,8 +114,14 @@ def main() -> None:
         if stack not in stacks:
             _fail(f"error: no stack named '{stack}' found")
     elif head == "stack ls":
-        print(json.dumps([{"name": n, "current": False, "updateInProgress": False,
-                           "resourceCount": len(s["outputs"])} for n, s in stacks.items()]))
+        print(
+            json.dumps(
+                [
+                    {"name": n, "current": False, "updateInProgress": False, "resourceCount": len(s["outputs"])}
+                    for n, s in stacks.items()
+                ]
+            )
+        )
     elif head == "stack rm":
         name = words[-1]
         if name not in stacks:
@@ -109,7 +133,7 @@ def main() -> None:
         else:
             print(json.dumps(stacks[stack]["tags"]))
     elif head == "config set-all":
-        for flag, value in zip(args, args[1:], strict=False):
+        for flag, value in itertools.pairwise(args):
             if flag in ("--plaintext", "--secret"):
                 key, _, val = value.partition("=")
                 stacks[stack]["config"][key] = val
@@ -125,11 +149,19 @@ def main() -> None:
         command = words[0]
         _behave(command, args)
         stacks[stack]["outputs"] = _load("behavior.json", {}).get("outputs", {}) if command == "up" else {}
-        stacks[stack]["history"].append({
-            "version": len(stacks[stack]["history"]) + 1, "kind": "update" if command == "up" else "destroy",
-            "startTime": "2026-11-23T00:00:00.000Z", "endTime": "2026-11-23T00:00:01.000Z", "message": "",
-            "environment": {}, "config": {}, "result": "succeeded", "resourceChanges": {"create": 3},
-        })
+        stacks[stack]["history"].append(
+            {
+                "version": len(stacks[stack]["history"]) + 1,
+                "kind": "update" if command == "up" else "destroy",
+                "startTime": "2026-11-23T00:00:00.000Z",
+                "endTime": "2026-11-23T00:00:01.000Z",
+                "message": "",
+                "environment": {},
+                "config": {},
+                "result": "succeeded",
+                "resourceChanges": {"create": 3},
+            }
+        )
         _summary_event(args, {"create": 3})
         print(f"{command} complete (stand-in)")
     elif words[:1] == ["cancel"]:

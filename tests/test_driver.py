@@ -33,8 +33,10 @@ def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     bin_dir.mkdir()
     state.mkdir()
     script = bin_dir / "pulumi"
-    script.write_text(f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(REPO)!r})\n"
-                      "from tests.standin_cli import main\nmain()\n")
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(REPO)!r})\n"
+        "from tests.standin_cli import main\nmain()\n"
+    )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("NETKIT_STANDIN_DIR", str(state))
@@ -74,13 +76,23 @@ def lifecycle(state: Path) -> list[str]:
 
 
 def settings(**overrides: Any) -> driver.EngineSettings:
-    values: dict[str, Any] = {"timeout_seconds": 60, "attempts": 3, "retry_delay_seconds": 0, "on_output": lambda _: None}
+    values: dict[str, Any] = {
+        "timeout_seconds": 60,
+        "attempts": 3,
+        "retry_delay_seconds": 0,
+        "on_output": lambda _: None,
+    }
     values.update(overrides)
     return driver.EngineSettings(**values)
 
 
-CI_ENV = {"GITHUB_RUN_ID": "4242", "GITHUB_RUN_ATTEMPT": "1", "GITHUB_HEAD_REF": "feature/Static IP!",
-          "GITHUB_ACTOR": "octocat", "GITHUB_SHA": "abc123"}
+CI_ENV = {
+    "GITHUB_RUN_ID": "4242",
+    "GITHUB_RUN_ATTEMPT": "1",
+    "GITHUB_HEAD_REF": "feature/Static IP!",
+    "GITHUB_ACTOR": "octocat",
+    "GITHUB_SHA": "abc123",
+}
 
 
 def test_stack_names_are_unique_valid_and_bounded() -> None:
@@ -200,11 +212,16 @@ def test_parallel_jobs_get_separate_workspaces(standin: Path) -> None:
 
 
 def test_reaper_removes_only_expired_stacks(standin: Path) -> None:
-    state = {"stacks": {name: {"config": {}, "tags": {}, "outputs": {}, "history": []} for name in
-                        ("eph-old-x202001010000", "eph-new-x209901010000", "prod")}}
+    state: dict[str, Any] = {
+        "stacks": {
+            name: {"config": {}, "tags": {}, "outputs": {}, "history": []}
+            for name in ("eph-old-x202001010000", "eph-new-x209901010000", "prod")
+        }
+    }
     (standin / "state.json").write_text(json.dumps(state))
     assert driver.reap(settings(), dry_run=True) == [
-        "would destroy and remove eph-old-x202001010000 (expired 2020-01-01T00:00:00Z)"]
+        "would destroy and remove eph-old-x202001010000 (expired 2020-01-01T00:00:00Z)"
+    ]
     assert "destroy" not in commands(standin)
     actions = driver.reap(settings(), dry_run=False)
     assert actions == ["destroyed and removed eph-old-x202001010000 (expired 2020-01-01T00:00:00Z)"]
@@ -214,7 +231,7 @@ def test_reaper_removes_only_expired_stacks(standin: Path) -> None:
 
 def test_emulator_mode_sets_provider_endpoints(standin: Path) -> None:
     driver.ephemeral_create(driver.EphemeralOptions(), settings(emulator_url="http://127.0.0.1:4566"), {})
-    config = [c["args"] for c in calls(standin) if c["args"][:2] == ["config", "set-all"]][0]
+    config = next(c["args"] for c in calls(standin) if c["args"][:2] == ["config", "set-all"])
     assert "aws:skipCredentialsValidation=true" in config
     endpoints = json.loads(next(a for a in config if a.startswith("aws:endpoints=")).split("=", 1)[1])
     assert {"ec2": "http://127.0.0.1:4566"} in endpoints and {"lambda": "http://127.0.0.1:4566"} in endpoints

@@ -102,6 +102,12 @@ _ID_PREFIXES = {
 }
 
 
+def _copy(struct: struct_pb2.Struct) -> struct_pb2.Struct:
+    copy = struct_pb2.Struct()
+    copy.CopyFrom(struct)
+    return copy
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()
 
@@ -226,10 +232,31 @@ class RecordingMonitor(mocks.MockMonitor):
             self.invoke_errors.append(exc)
             raise
 
+    def ReadResource(self, request: Any) -> Any:
+        """Reads (StackReference, `get` functions of resources) reach the analyzer too, as with the engine."""
+        response = super().ReadResource(request)
+        self.recorded.append(
+            RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=True,
+                parent=request.parent,
+                provider=request.provider,
+                dependencies=list(request.dependencies),
+                property_dependencies={},
+                inputs=_copy(request.properties),
+                outputs=_copy(response.properties),
+                id=request.id,
+            )
+        )
+        return response
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
-        inputs = struct_pb2.Struct()
-        inputs.CopyFrom(request.object)
+        if request.type == STACK_TYPE:
+            return response  # run_program adds the root stack itself, first, as the engine lists it
+        inputs = _copy(request.object)
         outputs = struct_pb2.Struct()
         if response.object is not None and response.HasField("object"):
             outputs.CopyFrom(response.object)
