@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "vendorApiUrl": "https://api.vendor.example.com/v1/orders",
     "certificateArn": "",
     "networkStack": "",
+    "ephemeralExpiresAt": "",
+    "ephemeralOwner": "",
 }
 
 
@@ -95,6 +97,15 @@ def parse_settings(raw: Mapping[str, Any], stack: str = "dev") -> StackSettings:
         network_stack=str(get("networkStack")),
         tags={"netkit:environment": environment, "netkit:stack": stack, "managed-by": "lambda-netkit"},
     )
+    if raw.get("ephemeralExpiresAt"):
+        # Stamped by `automation ephemeral create`: lets `automation aws cleanup` find what a failed run left.
+        settings.tags.update(
+            {
+                "netkit:ephemeral": stack,
+                "netkit:expires-at": str(raw["ephemeralExpiresAt"]),
+                "netkit:owner": str(raw.get("ephemeralOwner", "")),
+            }
+        )
     if settings.az_count < 1:
         raise PlanError(f"netkit:azCount is {settings.az_count}; use at least 1 (2 or more in staging and prod)")
     if not 1 <= settings.database_port <= 65535:

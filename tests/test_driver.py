@@ -253,3 +253,38 @@ def test_without_the_cli_engine_commands_exit_2_and_leave_nothing(
         assert cli.main(argv) == 2
         assert "Pulumi CLI is not on PATH" in capsys.readouterr().err
     assert not (tmp_path / ".netkit").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["check"],
+        ["preview"],
+        ["up"],
+        ["destroy"],
+        ["ephemeral"],
+        ["ephemeral", "run"],
+        ["ephemeral", "create"],
+        ["ephemeral", "destroy"],
+        ["reap"],
+        ["aws"],
+        ["aws", "verify"],
+        ["aws", "enis"],
+        ["aws", "cleanup"],
+    ],
+)
+def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([*argv, "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert "usage:" in text and len(text.splitlines()) > 3
+
+
+def test_ephemeral_stacks_tag_their_resources() -> None:
+    from components.settings import parse_settings
+
+    tags = parse_settings({"ephemeralExpiresAt": "2026-11-23T16:00:00Z", "ephemeralOwner": "octocat"}, "eph-1").tags
+    assert tags["netkit:ephemeral"] == "eph-1" and tags["netkit:expires-at"] == "2026-11-23T16:00:00Z"
+    assert "netkit:ephemeral" not in parse_settings({}, "dev").tags
