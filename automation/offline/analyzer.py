@@ -100,7 +100,8 @@ class PolicyPackProcess:
             env=env,
             text=True,
         )
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._drainer.start()
         try:
             port = self._read_port()
             self.channel = grpc.insecure_channel(
@@ -118,8 +119,11 @@ class PolicyPackProcess:
 
     def _drain_stderr(self) -> None:
         assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self._stderr.append(line)
+        try:
+            for line in self.process.stderr:
+                self._stderr.append(line)
+        except ValueError:  # the stream was closed while reading: the process is gone
+            return
 
     def stderr(self) -> str:
         return "".join(self._stderr[-40:]).strip()
@@ -140,6 +144,7 @@ class PolicyPackProcess:
                     f"starting.\n{self.stderr()}"
                 )
             self.process.wait(timeout=5)
+            self._drainer.join(timeout=5)  # all of its stderr, before we quote it
             raise PolicyPackError(
                 f"policy pack {self.pack_dir} failed to start (exit {self.process.returncode}):\n{self.stderr()}"
             )
@@ -164,6 +169,7 @@ class PolicyPackProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._drainer.join(timeout=5)
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
