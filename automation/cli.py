@@ -163,7 +163,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif args.format == "sarif":
         print(render_sarif(report))
     else:
-        render_text(report, Console(highlight=False))
+        render_text(report, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
     return EXIT_PASSED if report.passed else EXIT_VIOLATIONS
 
 
