@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.capacity import DEFAULT_CHURN_FACTOR, EniCombination, required_ips
-from components.hyperplane_ops import LAMBDA_ENI_DESCRIPTION_PREFIX, is_lambda_eni
+from components.hyperplane_ops import is_lambda_eni
 
 
 @dataclass(frozen=True)
@@ -191,17 +191,3 @@ def verify_deployment(
     findings += check_endpoints(ec2, vpc_id, ["s3", "dynamodb", *interface_services])
     findings += check_subnet_capacity(ec2, subnets, other_enis=len(interface_services))
     return findings
-
-
-__all__ = [
-    "LAMBDA_ENI_DESCRIPTION_PREFIX",
-    "Finding",
-    "check_endpoints",
-    "check_nat_gateways",
-    "check_routes",
-    "check_subnet_capacity",
-    "cleanup_after_failed_run",
-    "ec2_client",
-    "lambda_eni_report",
-    "verify_deployment",
-]

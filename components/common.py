@@ -6,8 +6,6 @@ from collections.abc import Mapping
 
 import pulumi
 
-TYPE_PREFIX = "netkit"
-
 
 def child_opts(parent: pulumi.Resource, **kwargs: object) -> pulumi.ResourceOptions:
     """Options for a child resource: parented to the component so names, deletes and providers follow it."""

@@ -53,8 +53,6 @@ _REFERENCE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$"),  # SSM parameter path
     re.compile(r"^\{\{resolve:(secretsmanager|ssm|ssm-secure):[^}]+\}\}$"),
 )
-# A plain secret *name* (e.g. "prod/db/credentials") held by a *_SECRET_NAME / *_SECRET_ID style variable.
-_SECRET_NAME_VALUE_RE = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _URL_WITH_PASSWORD_RE = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 
 
@@ -140,8 +138,3 @@ def scan_environment(variables: Mapping[str, Any], extra_allow: Iterable[str] = 
             if finding is not None:
                 findings.append(finding)
     return findings
-
-
-def looks_like_secret_name_value(value: str) -> bool:
-    """A Secrets Manager secret *name* (for *_SECRET_NAME variables): short, no spaces, path-like."""
-    return bool(_SECRET_NAME_VALUE_RE.match(value))

@@ -11,7 +11,6 @@ from typing import Any
 
 from components.capacity import PlanError
 
-KNOWN_ENVIRONMENTS = ("dev", "staging", "prod")
 DEFAULTS: dict[str, Any] = {
     "environment": "dev",
     "egressStrategy": "nat-single",

@@ -7,7 +7,7 @@ one function never silences the rule for the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,6 @@ from policies.graph import (
     ENDPOINT,
     ENDPOINT_RT_ASSOCIATION,
     FLOW_LOG,
-    IGW,
     NAT,
     PATTERN_TAG,
     ROUTE_TABLE,
@@ -39,7 +38,6 @@ from policies.graph import (
     Graph,
     Res,
     Undecidable,
-    contains_unknown,
     is_unknown,
     is_world,
 )
@@ -477,10 +475,3 @@ STACK_RULES: dict[str, Callable[[Graph, Mapping[str, Any]], Outcome]] = {
     "hyperplane-eip-dev-only": hyperplane_eip_dev_only,
     "vpc-flow-logs": vpc_flow_logs,
 }
-
-
-def unknown_free(values: Iterable[Any]) -> bool:
-    return not any(contains_unknown(v) for v in values)
-
-
-__all__ = ["IGW", "STACK_RULES", "Outcome", "lambda_env_secrets", "reserved_concurrency_problem", "unknown_free"]
