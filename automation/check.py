@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from automation.offline.analyzer import AnalysisSession, PolicyPackProcess, load_policy_config
 from automation.offline.engine import Mode, run_program
@@ -12,11 +11,6 @@ from automation.offline.stack_config import load_stack_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PACK = REPO_ROOT / "policies"
-
-
-def _policy_properties(user_config: dict[str, Any], policy: str) -> dict[str, Any]:
-    entry = user_config.get(policy)
-    return {k: v for k, v in entry.items() if k != "enforcementLevel"} if isinstance(entry, dict) else {}
 
 
 def default_policy_config(pack_dir: Path, environment: str) -> Path | None:
@@ -46,14 +40,14 @@ def run_check(
     active = own or pack
     assert active is not None
     try:
+        # Configure before running the program, so a bad policy config fails before any work is done.
         session = AnalysisSession(active, user_config, stack, config.project, config.region)
         try:
             run = run_program(program_dir, stack, mode, config)
-            for resource in run.resources:
-                session.submit(resource)
-            result = session.finish(run)
-        finally:
+        except BaseException:
             session.close()
+            raise
+        result = session.analyze(run)
     finally:
         if own is not None:
             own.close()
@@ -68,7 +62,7 @@ def run_check(
         not_run=result.not_run,
         warnings=run.warnings,
         notes=notes,
-        capacity=capacity_rows(run.resources, _policy_properties(user_config, "lambda-subnet-capacity")),
+        capacity=capacity_rows(run.resources, session.properties.get("lambda-subnet-capacity", {})),
         cost=cost_estimate(run.resources, environment),
         environment=environment,
     )

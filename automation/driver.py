@@ -140,6 +140,16 @@ def engine_env(settings: EngineSettings, backend: str) -> dict[str, str]:
     }
 
 
+def local_workspace(work_dir: Path, settings: EngineSettings, backend: str) -> auto.LocalWorkspace:
+    """A workspace over `work_dir` with the CLI, backend and passphrase every engine call uses.
+
+    The CLI is looked up first: without it nothing (state directory, passphrase file) is written."""
+    command = pulumi_command(settings)
+    if backend.startswith("file://"):
+        Path(backend[len("file://") :]).mkdir(parents=True, exist_ok=True)
+    return auto.LocalWorkspace(work_dir=str(work_dir), pulumi_command=command, env_vars=engine_env(settings, backend))
+
+
 def environment_of(work_dir: Path, stack: str) -> str:
     stack_file = work_dir / f"Pulumi.{stack}.yaml"
     if stack_file.is_file():
@@ -188,13 +198,8 @@ class Engine:
         self, stack_name: str, work_dir: Path, settings: EngineSettings, backend: str | None = None, create: bool = True
     ) -> None:
         self.settings, self.work_dir = settings, work_dir
-        self.command = pulumi_command(settings)
         self.backend = backend or settings.backend_url or default_backend()
-        if self.backend.startswith("file://"):
-            Path(self.backend[len("file://") :]).mkdir(parents=True, exist_ok=True)
-        self.workspace = auto.LocalWorkspace(
-            work_dir=str(work_dir), pulumi_command=self.command, env_vars=engine_env(settings, self.backend)
-        )
+        self.workspace = local_workspace(work_dir, settings, self.backend)
         self.record = RunRecord(stack_name)
         opener = auto.Stack.create_or_select if create else auto.Stack.select
         self.stack = self.call("open stack", lambda: opener(stack_name, self.workspace))
@@ -391,11 +396,8 @@ def ephemeral_destroy(name: str, settings: EngineSettings) -> RunRecord:
 
 def reap(settings: EngineSettings, dry_run: bool, now: datetime | None = None) -> list[str]:
     """Destroy and remove every stack of the backend whose expiry (tag, else name suffix) has passed."""
-    command = pulumi_command(settings)
     backend = settings.backend_url or default_backend()
-    workspace = auto.LocalWorkspace(
-        work_dir=str(REPO_ROOT), pulumi_command=command, env_vars=engine_env(settings, backend)
-    )
+    workspace = local_workspace(REPO_ROOT, settings, backend)
     actions = []
     for summary in workspace.list_stacks():
         try:

@@ -303,6 +303,10 @@ class AnalysisSession:
         info = pack.call("GetAnalyzerInfo", empty_pb2.Empty())
         request, self.effective = build_configure_request(info, user_config)
         pack.call("Configure", request)
+        # The merged properties each policy was configured with (pack defaults + user config).
+        self.properties = {
+            name: json_format.MessageToDict(config.properties) for name, config in request.policyConfig.items()
+        }
         self.pack_name = info.name
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analyze")
         self._pending: list[tuple[str, Future[Any]]] = []
@@ -350,13 +354,19 @@ class AnalysisSession:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def analyze(self, run: ProgramRun) -> AnalysisResult:
+        """Every resource of a recorded run, then the stack; the pool is shut down whatever happens."""
+        try:
+            for resource in run.resources:
+                self.submit(resource)
+            return self.finish(run)
+        finally:
+            self.close()
+
 
 def analyze(pack: PolicyPackProcess, run: ProgramRun, user_config: Mapping[str, Any]) -> AnalysisResult:
     """One full analysis of an already recorded program run; the pack may be reused for the next run."""
-    session = AnalysisSession(pack, user_config, run.stack, run.project, run.region)
-    for resource in run.resources:
-        session.submit(resource)
-    return session.finish(run)
+    return AnalysisSession(pack, user_config, run.stack, run.project, run.region).analyze(run)
 
 
 def _custom(resources: Iterable[RecordedResource]) -> list[RecordedResource]:
