@@ -13,8 +13,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from netkit_core.capacity import CapacityPlan
 
-from components.capacity import CapacityPlan
 from components.egress import (
     EgressStrategy,
     HyperplaneEipEgress,

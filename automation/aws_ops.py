@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from components.capacity import DEFAULT_CHURN_FACTOR, EniCombination, required_ips
-from components.hyperplane_ops import is_lambda_eni
+from netkit_core.capacity import DEFAULT_CHURN_FACTOR, EniCombination, required_ips
+from netkit_core.enis import is_lambda_eni
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from automation.offline.analyzer import AnalysisSession, PolicyPackProcess, load_policy_config
-from automation.offline.engine import Mode, run_program
-from automation.offline.report import Report, capacity_rows, cost_estimate
-from automation.offline.stack_config import load_stack_config
+from .offline.analyzer import AnalysisSession, PolicyPackProcess, load_policy_config
+from .offline.engine import Mode, run_program
+from .offline.report import Report, capacity_rows, cost_estimate
+from .offline.stack_config import load_stack_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PACK = REPO_ROOT / "policies"

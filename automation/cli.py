@@ -136,11 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from automation.check import DEFAULT_PACK, REPO_ROOT, run_check
-    from automation.offline.analyzer import PolicyPackError
-    from automation.offline.engine import ProgramError
-    from automation.offline.report import render_json, render_sarif, render_text
-    from automation.offline.stack_config import ProgramLoadError
+    from .check import DEFAULT_PACK, REPO_ROOT, run_check
+    from .offline.analyzer import PolicyPackError
+    from .offline.engine import ProgramError
+    from .offline.report import render_json, render_sarif, render_text
+    from .offline.stack_config import ProgramLoadError
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
@@ -182,7 +182,7 @@ def _engine_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _engine_settings(args: argparse.Namespace) -> Any:
-    from automation.driver import EngineSettings
+    from .driver import EngineSettings
 
     if args.timeout <= 0 or args.retries < 1 or args.retry_delay < 0:
         raise ValueError("--timeout must be positive, --retries at least 1 and --retry-delay not negative")
@@ -199,7 +199,7 @@ def _engine_settings(args: argparse.Namespace) -> Any:
 def cmd_engine(args: argparse.Namespace) -> int:
     import os
 
-    from automation import driver
+    from . import driver
 
     settings = _engine_settings(args)
     if args.command in ("preview", "up", "destroy"):
@@ -235,7 +235,7 @@ def cmd_engine(args: argparse.Namespace) -> int:
 
 def _verifier(region: str, endpoint: str | None) -> Any:
     def verify(outputs: dict[str, Any]) -> list[str]:
-        from automation.aws_ops import ec2_client, verify_deployment
+        from .aws_ops import ec2_client, verify_deployment
 
         findings = verify_deployment(ec2_client(region, endpoint), outputs)
         return [f.message for f in findings if not f.ok]
@@ -246,7 +246,7 @@ def _verifier(region: str, endpoint: str | None) -> Any:
 def cmd_aws(args: argparse.Namespace) -> int:
     import json
 
-    from automation import aws_ops
+    from . import aws_ops
 
     ec2 = aws_ops.ec2_client(args.region, args.endpoint_url)
     if args.aws_command == "enis":
@@ -272,8 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return cmd_check(args)
-    from automation.driver import DriverError, PolicyViolationError
-    from automation.resilience import EngineTimeoutError, RetriesExhaustedError
+    from .driver import DriverError, PolicyViolationError
+    from .resilience import EngineTimeoutError, RetriesExhaustedError
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
-from automation.naming import (
+from .naming import (
     COMMIT_KEY,
     EPHEMERAL_TAG,
     EXPIRES_KEY,
@@ -31,7 +31,7 @@ from automation.naming import (
     expiry,
     is_expired,
 )
-from automation.resilience import Attempts, is_policy_failure, with_retries, with_timeout
+from .resilience import Attempts, is_policy_failure, with_retries, with_timeout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POLICY_PACK = REPO_ROOT / "policies"

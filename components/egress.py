@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+from netkit_core.capacity import PlanError
 
-from components.capacity import PlanError
-from components.common import child_opts, merge_tags
-from components.hyperplane_eip import HyperplaneEipAssociation, HyperplaneEipAssociationArgs
+from .common import child_opts, merge_tags
+from .hyperplane_eip import HyperplaneEipAssociation, HyperplaneEipAssociationArgs
 
 EGRESS_TAG = "netkit:egress"
 PATTERN_TAG = "netkit:pattern"

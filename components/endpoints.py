@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+from netkit_core.capacity import PlanError
 
-from components.capacity import PlanError
-from components.common import child_opts, merge_tags
+from .common import child_opts, merge_tags
 
 GATEWAY_SERVICES = ("s3", "dynamodb")
 _SERVICE_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")

@@ -18,11 +18,11 @@ from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
+from netkit_core.capacity import PlanError
+from netkit_core.secret_detection import scan_environment
 
-from components.capacity import PlanError
-from components.common import child_opts, merge_tags
-from components.egress import EGRESS_TAG
-from components.secret_detection import scan_environment
+from .common import child_opts, merge_tags
+from .egress import EGRESS_TAG
 
 VPC_ACCESS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from components.hyperplane_ops import EipSpec, EipState, reconcile, release
+from .hyperplane_ops import EipSpec, EipState, reconcile, release
 
 PATTERN = "hyperplane-eip"
 _SPEC_KEYS = ("functionName", "subnetIds", "securityGroupIds", "allocationIds", "region", "endpointUrl")

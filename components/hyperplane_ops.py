@@ -17,8 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-LAMBDA_ENI_DESCRIPTION_PREFIX = "AWS Lambda VPC ENI"
-LAMBDA_INTERFACE_TYPE = "lambda"
+from netkit_core.enis import is_lambda_eni
 
 
 class HyperplaneEniError(RuntimeError):
@@ -69,12 +68,6 @@ class EipState:
     def from_dict(cls, data: Mapping[str, Any] | None) -> EipState:
         rows = (data or {}).get("associations") or []
         return cls([Association(**{k: str(v) for k, v in row.items()}) for row in rows])
-
-
-def is_lambda_eni(eni: Mapping[str, Any]) -> bool:
-    """Lambda's ENIs carry interface type `lambda` and a description starting `AWS Lambda VPC ENI`."""
-    description = str(eni.get("Description", ""))
-    return eni.get("InterfaceType") == LAMBDA_INTERFACE_TYPE or description.startswith(LAMBDA_ENI_DESCRIPTION_PREFIX)
 
 
 def find_lambda_enis(ec2: Any, subnet_ids: Sequence[str], security_group_ids: Sequence[str]) -> dict[str, str]:

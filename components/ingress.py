@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+from netkit_core.capacity import PlanError
 
-from components.capacity import PlanError
-from components.common import child_opts, merge_tags
+from .common import child_opts, merge_tags
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
-
-from components.capacity import (
+from netkit_core.capacity import (
     CapacityPlan,
     PlanError,
     plan_subnets,
@@ -24,7 +23,8 @@ from components.capacity import (
     validate_subnet_cidrs,
     validate_vpc_cidr,
 )
-from components.common import child_opts, merge_tags
+
+from .common import child_opts, merge_tags
 
 PUBLIC_TIER = "public"
 LAMBDA_TIER = "lambda"

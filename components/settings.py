@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.capacity import PlanError
+from netkit_core.capacity import PlanError
 
 DEFAULTS: dict[str, Any] = {
     "environment": "dev",

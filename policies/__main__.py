@@ -1,12 +1,7 @@
-"""Entry point the Pulumi CLI (or `automation check`) runs: builds the PolicyPack, which serves the analyzer."""
+"""Entry point the Pulumi CLI runs (`python -m pulumi.policy <engine> <this directory>`, working directory this
+directory, which `runpy` puts first on sys.path): builds the PolicyPack, which serves the analyzer. Everything the
+pack imports lives in this directory (`netkit_core/`) or in `requirements.txt`, so a published pack runs alone."""
 
-import sys
-from pathlib import Path
-
-# The pack shares pure helpers with the components (capacity model, secret detection): make the repository
-# importable however the pack is started (the CLI runs it from this directory).
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from policies.pack import build_pack
+from netkit_core.pack import build_pack
 
 build_pack()

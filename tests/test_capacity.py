@@ -5,8 +5,7 @@ import ipaddress
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from components.capacity import (
+from netkit_core.capacity import (
     CapacityPlan,
     EniCombination,
     PlanError,

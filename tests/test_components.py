@@ -11,7 +11,7 @@ from tests.conftest import run_snippet
 
 HEADER = """
 import pulumi
-from components.capacity import CapacityPlan
+from netkit_core.capacity import CapacityPlan
 from components.network import LambdaNetwork, LambdaNetworkArgs
 from components.egress import EgressStrategy, NatEgress, NatEgressArgs, HyperplaneEipEgress, HyperplaneEipEgressArgs
 from components.endpoints import VpcEndpoints, VpcEndpointsArgs

@@ -1,9 +1,8 @@
 """Cost model (DESIGN.md section 5) and secret detection (never echoes a value)."""
 
 import pytest
-
-from components.cost import estimate_monthly_cost
-from components.secret_detection import is_reference, scan_environment, scan_value
+from netkit_core.cost import estimate_monthly_cost
+from netkit_core.secret_detection import is_reference, scan_environment, scan_value
 
 AWS_KEY = "AKIA" + "IOSFODNN7" + "EXAMPLE"
 SECRETS = {

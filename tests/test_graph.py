@@ -5,11 +5,12 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from netkit_core.graph import FUNCTION, NAT, ROUTE, SUBNET, UNKNOWN, Graph, Res, is_world
+from netkit_core.pack import plain
+from netkit_core.rules import all_rules
+from netkit_core.rules.lambda_env_no_secrets import lambda_env_secrets
+from netkit_core.rules.lambda_reserved_concurrency import reserved_concurrency_problem
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
-
-from policies.graph import FUNCTION, NAT, ROUTE, SUBNET, UNKNOWN, Graph, Res, is_world
-from policies.pack import plain
-from policies.rules import STACK_RULES, lambda_env_secrets, reserved_concurrency_problem
 
 
 def test_world_cidrs_in_every_spelling() -> None:
@@ -142,7 +143,7 @@ def test_no_rule_crashes_on_arbitrary_property_trees(spec: list[tuple[str, dict[
         dependencies = {key: [f"urn:{d}" for d in deps] for key in props}
         resources.append(Res(f"urn:{index}", typ, f"r{index}", props, dependencies))
     graph = Graph(resources)
-    for rule in STACK_RULES.values():
+    for rule in [r.stack_check for r in all_rules() if r.stack_check is not None]:
         outcome = rule(graph, {})
         assert all(isinstance(m, str) and "AKIA" not in m for _, m in outcome.violations)
     for res in resources:

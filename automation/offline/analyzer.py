@@ -26,7 +26,7 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from automation.offline.engine import STACK_TYPE, ProgramRun, RecordedResource
+from .engine import STACK_TYPE, ProgramRun, RecordedResource
 
 ENFORCEMENT_NAMES = {
     analyzer_pb2.ADVISORY: "advisory",

@@ -29,7 +29,7 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from automation.offline.stack_config import StackConfig
+from .stack_config import StackConfig
 
 Mode = Literal["preview", "update"]
 ACCOUNT_ID = "123456789012"

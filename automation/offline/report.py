@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import json_format
+from netkit_core.cost import CostEstimate, estimate_monthly_cost
+from netkit_core.graph import UNKNOWN, Graph, Res
+from netkit_core.rules.lambda_subnet_capacity import subnet_demands
 from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 from rich.console import Console
 from rich.table import Table
 
-from automation.offline.analyzer import NotRun, Violation
-from automation.offline.engine import RecordedResource
-from components.cost import CostEstimate, estimate_monthly_cost
-from policies.graph import UNKNOWN, Graph, Res
-from policies.rules import subnet_demands
+from .analyzer import NotRun, Violation
+from .engine import RecordedResource
 
 
 @dataclass

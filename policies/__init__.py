@@ -1,1 +1,0 @@
-"""lambda-netkit CrossGuard policy pack: `graph` and `rules` are pure; `pack` wires them into pulumi-policy."""

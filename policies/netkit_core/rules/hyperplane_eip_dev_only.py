@@ -1,0 +1,49 @@
+"""`hyperplane-eip-dev-only`: The Hyperplane-ENI Elastic IP trick is not used outside allowed environments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from netkit_core.graph import (
+    EIP,
+    PATTERN_TAG,
+    Graph,
+    Res,
+)
+from netkit_core.rule import Outcome, Rule
+
+
+def hyperplane_eip_dev_only(graph: Graph, config: Mapping[str, Any]) -> Outcome:
+    out = Outcome()
+    allowed = [str(e) for e in config.get("allowedEnvironments", ["dev"])]
+    users: list[Res] = list(graph.hyperplane_associations())
+    users += [e for e in graph.of_type(EIP) if e.tags().get(PATTERN_TAG) == "hyperplane-eip"]
+    if not users:
+        return out
+    environment = config.get("environment")
+    for res in users:
+        env = environment or res.tags().get("netkit:environment")
+        if not env:
+            out.undecided.append(f"{res.name}: the environment is unknown (set the policy's `environment` config)")
+        elif env not in allowed:
+            out.fail(
+                res,
+                f"{res.name} uses the Hyperplane-ENI Elastic IP trick in {env!r}; it relies on a Lambda "
+                f"implementation detail and is allowed only in {', '.join(allowed)}. Use NatEgress",
+            )
+    return out
+
+
+RULE = Rule(
+    name="hyperplane-eip-dev-only",
+    description="The Hyperplane-ENI Elastic IP trick is not used outside allowed environments.",
+    enforcement="mandatory",
+    severity="high",
+    remediation="Use NatEgress outside dev.",
+    config_schema={
+        "allowedEnvironments": {"type": "array", "items": {"type": "string"}, "default": ["dev"]},
+        "environment": {"type": "string"},
+    },
+    stack_check=hyperplane_eip_dev_only,
+)

@@ -1,0 +1,112 @@
+"""`lambda-subnet-capacity`: Each Lambda subnet has room for its Hyperplane ENIs: one per subnet x security-group
+combination (per 65,000 connections), plus endpoint and NAT ENIs, times a churn factor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from netkit_core.capacity import (
+    DEFAULT_ACCOUNT_CONCURRENCY,
+    DEFAULT_CHURN_FACTOR,
+    DEFAULT_CONNECTIONS_PER_INVOCATION,
+    EniCombination,
+    SubnetDemand,
+    required_ips,
+    usable_ips,
+)
+from netkit_core.graph import (
+    ENDPOINT,
+    NAT,
+    SUBNET,
+    Graph,
+    Res,
+    Undecidable,
+    is_unknown,
+)
+from netkit_core.rule import Outcome, Rule
+
+
+@dataclass(frozen=True)
+class SubnetDemandRow:
+    subnet: Res
+    cidr: str
+    usable: int
+    demand: SubnetDemand
+    combinations: int
+
+
+def subnet_demands(graph: Graph, config: Mapping[str, Any]) -> tuple[list[SubnetDemandRow], list[str]]:
+    """Usable vs required IPs per Lambda subnet (DESIGN.md section 4), and what could not be decided.
+
+    Shared by the policy and the check report's capacity table, so both show the same numbers."""
+    per_invocation = int(config.get("connectionsPerInvocation", DEFAULT_CONNECTIONS_PER_INVOCATION))
+    churn = float(config.get("churnFactor", DEFAULT_CHURN_FACTOR))
+    account = int(config.get("accountConcurrency", DEFAULT_ACCOUNT_CONCURRENCY))
+    undecided: list[str] = []
+    combos: dict[str, tuple[Res, dict[tuple[str, ...], int | None]]] = {}
+    for fn in graph.vpc_functions():
+        try:
+            key = graph.security_group_key(fn)
+            concurrency = fn.get("reservedConcurrentExecutions")
+            reserved = int(concurrency) if isinstance(concurrency, int | float) and concurrency >= 0 else None
+            for subnet in graph.function_subnets(fn):
+                per = combos.setdefault(subnet.urn, (subnet, {}))[1]
+                previous = per.get(key, 0) if key in per else 0
+                per[key] = None if reserved is None or previous is None else previous + reserved
+        except Undecidable as exc:
+            undecided.append(str(exc))
+    others: dict[str, int] = {}
+    for endpoint in graph.of_type(ENDPOINT):
+        if endpoint.get("vpcEndpointType") == "Interface":
+            for subnet in graph.refs(endpoint, "subnetIds", endpoint.get("subnetIds"), SUBNET):
+                others[subnet.urn] = others.get(subnet.urn, 0) + 1
+    for nat in graph.of_type(NAT):
+        for subnet in graph.refs(nat, "subnetId", nat.get("subnetId"), SUBNET):
+            others[subnet.urn] = others.get(subnet.urn, 0) + 1
+    rows = []
+    for urn, (subnet, per) in combos.items():
+        cidr = subnet.get("cidrBlock")
+        if not isinstance(cidr, str) or is_unknown(cidr) or "/" not in cidr:
+            undecided.append(f"{subnet.name}: its CIDR block is unknown")
+            continue
+        demand = required_ips(
+            [EniCombination(c, per_invocation) for c in per.values()], others.get(urn, 0), churn, account
+        )
+        rows.append(SubnetDemandRow(subnet, cidr, usable_ips(int(cidr.split("/")[1])), demand, len(per)))
+    return rows, undecided
+
+
+def lambda_subnet_capacity(graph: Graph, config: Mapping[str, Any]) -> Outcome:
+    rows, undecided = subnet_demands(graph, config)
+    out = Outcome(undecided=undecided)
+    for row in rows:
+        if row.usable < row.demand.required:
+            out.fail(
+                row.subnet,
+                f"Lambda subnet {row.subnet.name} ({row.cidr}) has {row.usable} usable IPs but needs "
+                f"{row.demand.required}: {row.demand.explain()}, for {row.combinations} subnet x security-group "
+                "combination(s). Use a larger subnet (LambdaNetwork sizes it from CapacityPlan)",
+            )
+    return out
+
+
+CAPACITY_SCHEMA = {
+    "connectionsPerInvocation": {"type": "integer", "minimum": 1, "default": DEFAULT_CONNECTIONS_PER_INVOCATION},
+    "churnFactor": {"type": "number", "minimum": 1, "default": DEFAULT_CHURN_FACTOR},
+    "accountConcurrency": {"type": "integer", "minimum": 1, "default": DEFAULT_ACCOUNT_CONCURRENCY},
+}
+
+RULE = Rule(
+    name="lambda-subnet-capacity",
+    description=(
+        "Each Lambda subnet has room for its Hyperplane ENIs: one per subnet x security-group combination "
+        "(per 65,000 connections), plus endpoint and NAT ENIs, times a churn factor."
+    ),
+    enforcement="mandatory",
+    severity="high",
+    remediation="Let LambdaNetwork size the Lambda subnets from a CapacityPlan, or use larger CIDRs.",
+    config_schema=CAPACITY_SCHEMA,
+    stack_check=lambda_subnet_capacity,
+)
