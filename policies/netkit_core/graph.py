@@ -63,6 +63,10 @@ class Res:
     props: dict[str, Any]
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     parent: str = ""
+    # The inputs the engine sent for this resource in `Analyze` (before `AnalyzeStack`), or None when the pack
+    # did not see them. In a first preview a computed property the program omitted is unknown in `props`, but
+    # absent here: that is how a rule tells "omitted, so the provider's default" from "really unknown".
+    inputs: dict[str, Any] | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.props.get(key, default)

@@ -1,7 +1,6 @@
-"""Cost model (DESIGN.md section 5) and secret detection (never echoes a value)."""
+"""Secret detection (never echoes a value)."""
 
 import pytest
-from netkit_core.cost import estimate_monthly_cost
 from netkit_core.secret_detection import is_reference, scan_environment, scan_value
 
 AWS_KEY = "AKIA" + "IOSFODNN7" + "EXAMPLE"
@@ -47,24 +46,3 @@ def test_extra_allow_patterns() -> None:
     assert not is_reference("vault:kv/app#key")
     assert is_reference("vault:kv/app#key", [r"vault:.*"])
     assert scan_environment({"X": "q8Zr2LxP0vN7mK4tY1wB6sD9fH3jU5eC"}, [r"q8Zr.*"]) == []
-
-
-def test_cost_model_prices_from_the_seeds() -> None:
-    prod = estimate_monthly_cost(
-        nat_gateways=3, public_ipv4=3, interface_endpoint_azs=15, accelerators=1, environment="prod"
-    )
-    by_item = {line.item: line.monthly for line in prod.lines}
-    assert by_item == {
-        "NAT gateway": 98.55,
-        "public IPv4 address": 10.95,
-        "interface endpoint x AZ": 109.5,
-        "Global Accelerator": 18.25,
-    }
-    assert prod.monthly_total == pytest.approx(237.25)
-
-
-def test_cost_model_names_the_cheaper_pattern() -> None:
-    dev = estimate_monthly_cost(nat_gateways=2, public_ipv4=2, environment="dev")
-    text = " ".join(dev.suggestions)
-    assert "nat-single" in text and "hyperplane-eip" in text
-    assert not any("hyperplane" in s for s in estimate_monthly_cost(nat_gateways=1, environment="prod").suggestions)
