@@ -52,7 +52,12 @@ PATTERN_TAG = "netkit:pattern"
 
 
 class Undecidable(Exception):
-    """The program gives no way to know; the message says what is missing."""
+    """The program gives no way to know; the message says what is missing. `res` is the resource the decision
+    was about, when the raiser knows it better than the caller (else `Outcome.attempt` uses its own)."""
+
+    def __init__(self, message: str, res: Res | None = None) -> None:
+        super().__init__(message)
+        self.res = res
 
 
 @dataclass

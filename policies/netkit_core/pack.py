@@ -69,7 +69,7 @@ def _report(outcome: Outcome, args: Any, report_violation: ReportViolation, urn_
     for urn, message in outcome.violations:
         report_violation(message, urn or urn_default)
     if outcome.undecided:
-        reasons = sorted(set(outcome.undecided))
+        reasons = sorted({u.reason for u in outcome.undecided})
         args.not_applicable("cannot decide during preview: " + "; ".join(reasons))
 
 
@@ -104,7 +104,9 @@ def to_policy(rule: Rule) -> StackValidationPolicy | ResourceValidationPolicy:
         for _urn, message in outcome.violations:
             report_violation(message, None)
         if outcome.undecided:
-            args.not_applicable("cannot decide during preview: " + "; ".join(sorted(set(outcome.undecided))))
+            args.not_applicable(
+                "cannot decide during preview: " + "; ".join(sorted({u.reason for u in outcome.undecided}))
+            )
 
     return ResourceValidationPolicy(validate=validate_resource, **common)
 

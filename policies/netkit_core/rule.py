@@ -19,21 +19,33 @@ Enforcement = Literal["advisory", "mandatory", "disabled"]
 Severity = Literal["low", "medium", "high", "critical"]
 
 
+@dataclass(frozen=True)
+class Undecided:
+    """A decision a rule could not make: about which resource (its URN, "" for the stack) and why."""
+
+    urn: str
+    reason: str
+
+
 @dataclass
 class Outcome:
-    """Violations as (urn, message), and reasons for the decisions that could not be made."""
+    """Violations as (urn, message), and the decisions that could not be made."""
 
     violations: list[tuple[str, str]] = field(default_factory=list)
-    undecided: list[str] = field(default_factory=list)
+    undecided: list[Undecided] = field(default_factory=list)
 
     def fail(self, res: Res, message: str) -> None:
         self.violations.append((res.urn, message))
 
-    def attempt(self, fn: Callable[[], None]) -> None:
+    def undecide(self, res: Res | None, reason: str) -> None:
+        self.undecided.append(Undecided(res.urn if res is not None else "", reason))
+
+    def attempt(self, fn: Callable[[], None], about: Res | None = None) -> None:
+        """Run one decision; an `Undecidable` becomes an undecided entry about `exc.res`, else `about`."""
         try:
             fn()
         except Undecidable as exc:
-            self.undecided.append(str(exc))
+            self.undecide(exc.res or about, str(exc))
 
 
 StackCheck = Callable[[Graph, Mapping[str, Any]], Outcome]

@@ -25,7 +25,7 @@ def hyperplane_eip_dev_only(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     for res in users:
         env = environment or res.tags().get("netkit:environment")
         if not env:
-            out.undecided.append(f"{res.name}: the environment is unknown (set the policy's `environment` config)")
+            out.undecide(res, f"{res.name}: the environment is unknown (set the policy's `environment` config)")
         elif env not in allowed:
             out.fail(
                 res,

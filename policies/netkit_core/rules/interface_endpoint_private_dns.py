@@ -46,7 +46,7 @@ def interface_endpoint_private_dns(graph: Graph, config: Mapping[str, Any]) -> O
                     "needs both on (the DNS trap). LambdaNetwork turns both on",
                 )
 
-        out.attempt(check)
+        out.attempt(check, endpoint)
     return out
 
 

@@ -28,7 +28,7 @@ def lambda_multi_az(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                     "failing does not stop it",
                 )
 
-        out.attempt(check)
+        out.attempt(check, fn)
     return out
 
 

@@ -25,7 +25,7 @@ from netkit_core.graph import (
     Undecidable,
     is_unknown,
 )
-from netkit_core.rule import Outcome, Rule
+from netkit_core.rule import Outcome, Rule, Undecided
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,14 @@ class SubnetDemandRow:
     combinations: int
 
 
-def subnet_demands(graph: Graph, config: Mapping[str, Any]) -> tuple[list[SubnetDemandRow], list[str]]:
+def subnet_demands(graph: Graph, config: Mapping[str, Any]) -> tuple[list[SubnetDemandRow], list[Undecided]]:
     """Usable vs required IPs per Lambda subnet (DESIGN.md section 4), and what could not be decided.
 
     Shared by the policy and the check report's capacity table, so both show the same numbers."""
     per_invocation = int(config.get("connectionsPerInvocation", DEFAULT_CONNECTIONS_PER_INVOCATION))
     churn = float(config.get("churnFactor", DEFAULT_CHURN_FACTOR))
     account = int(config.get("accountConcurrency", DEFAULT_ACCOUNT_CONCURRENCY))
-    undecided: list[str] = []
+    undecided: list[Undecided] = []
     combos: dict[str, tuple[Res, dict[tuple[str, ...], int | None]]] = {}
     for fn in graph.vpc_functions():
         try:
@@ -56,7 +56,7 @@ def subnet_demands(graph: Graph, config: Mapping[str, Any]) -> tuple[list[Subnet
                 previous = per.get(key, 0) if key in per else 0
                 per[key] = None if reserved is None or previous is None else previous + reserved
         except Undecidable as exc:
-            undecided.append(str(exc))
+            undecided.append(Undecided((exc.res or fn).urn, str(exc)))
     others: dict[str, int] = {}
     for endpoint in graph.of_type(ENDPOINT):
         if endpoint.get("vpcEndpointType") == "Interface":
@@ -69,7 +69,7 @@ def subnet_demands(graph: Graph, config: Mapping[str, Any]) -> tuple[list[Subnet
     for urn, (subnet, per) in combos.items():
         cidr = subnet.get("cidrBlock")
         if not isinstance(cidr, str) or is_unknown(cidr) or "/" not in cidr:
-            undecided.append(f"{subnet.name}: its CIDR block is unknown")
+            undecided.append(Undecided(subnet.urn, f"{subnet.name}: its CIDR block is unknown"))
             continue
         demand = required_ips(
             [EniCombination(c, per_invocation) for c in per.values()], others.get(urn, 0), churn, account

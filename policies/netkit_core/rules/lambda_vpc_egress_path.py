@@ -75,7 +75,7 @@ def lambda_vpc_egress_path(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                             "policy cannot verify it reaches the internet",
                         )
 
-        out.attempt(check)
+        out.attempt(check, fn)
     return out
 
 

@@ -38,7 +38,7 @@ def nat_gateway_per_az(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                             "traffic pays cross-AZ charges. Use the nat-per-az strategy",
                         )
 
-        out.attempt(check)
+        out.attempt(check, fn)
     return out
 
 

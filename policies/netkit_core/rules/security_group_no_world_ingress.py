@@ -51,7 +51,7 @@ def security_group_no_world_ingress(graph: Graph, config: Mapping[str, Any]) -> 
                     "the whole internet; reference the calling security group instead",
                 )
             elif verdict == "unknown":
-                out.undecided.append(f"{group.name}: an inline ingress CIDR is unknown")
+                out.undecide(group, f"{group.name}: an inline ingress CIDR is unknown")
     for rule in graph.of_type(SG_RULE, SG_INGRESS_RULE):
         if rule.type == SG_RULE and rule.get("type") != "ingress":
             continue
@@ -73,7 +73,7 @@ def security_group_no_world_ingress(graph: Graph, config: Mapping[str, Any]) -> 
                 "whole internet; reference the calling security group instead",
             )
         elif verdict == "unknown":
-            out.undecided.append(f"{rule.name}: its CIDR is unknown")
+            out.undecide(rule, f"{rule.name}: its CIDR is unknown")
     return out
 
 

@@ -49,7 +49,7 @@ def vpc_gateway_endpoints(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                 try:
                     tables[subnet.name] = graph.subnet_route_table(subnet)
                 except Undecidable as exc:
-                    out.undecided.append(str(exc))
+                    out.undecide(exc.res or vpc, str(exc))
             for service in services:
                 matching = []
                 for e in endpoints:
@@ -57,7 +57,7 @@ def vpc_gateway_endpoints(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                         if _service(e) == service:
                             matching.append(e)
                     except Undecidable as exc:
-                        out.undecided.append(str(exc))
+                        out.undecide(exc.res or vpc, str(exc))
                 if not matching:
                     out.fail(
                         vpc,
