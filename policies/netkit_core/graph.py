@@ -72,6 +72,8 @@ class Res:
     # did not see them. In a first preview a computed property the program omitted is unknown in `props`, but
     # absent here: that is how a rule tells "omitted, so the provider's default" from "really unknown".
     inputs: dict[str, Any] | None = None
+    # The properties of the resource's provider as the engine sent them (e.g. {"region": "eu-west-1"}), or None.
+    provider: dict[str, Any] | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.props.get(key, default)
