@@ -16,17 +16,19 @@ import pulumi_aws as aws
 from netkit_core.capacity import CapacityPlan
 
 from components.egress import (
-    EgressStrategy,
     HyperplaneEipEgress,
     HyperplaneEipEgressArgs,
     NatEgress,
     NatEgressArgs,
+    RegionalNatEgress,
+    RegionalNatEgressArgs,
 )
 from components.endpoints import VpcEndpoints, VpcEndpointsArgs
 from components.function import DatabaseAccess, SecretRef, VpcFunction, VpcFunctionArgs
 from components.ingress import HttpApiIngress, HttpApiIngressArgs, StaticIngress, StaticIngressArgs
 from components.network import LambdaNetwork, LambdaNetworkArgs
 from components.settings import DEFAULTS, parse_settings
+from components.strategy import EgressStrategy, needs_internet_gateway, needs_public_subnets
 
 APP_DIR = Path(__file__).resolve().parent / "app"
 
@@ -37,7 +39,7 @@ def read_config() -> dict[str, Any]:
     for key in DEFAULTS:
         value = (
             config.get_object(key)
-            if key in ("interfaceEndpoints", "gatewayEndpoints", "hyperplaneAllowedEnvironments")
+            if key in ("interfaceEndpoints", "gatewayEndpoints", "hyperplaneAllowedEnvironments", "natAllocationIds")
             else config.get(key)
         )
         if value is not None:
@@ -53,6 +55,7 @@ class NetworkView:
     lambda_subnet_ids: list[pulumi.Input[str]]
     public_subnet_ids: list[pulumi.Input[str]]
     app_security_group_id: pulumi.Input[str] | None = None
+    parking_security_group_id: pulumi.Input[str] | None = None
     endpoint_security_group_id: pulumi.Input[str] | None = None
     egress_ips: pulumi.Input[list[str]] = field(default_factory=list)
 
@@ -78,6 +81,7 @@ if shared:
         lambda_subnet_ids=[nth_subnet(i) for i in range(settings.az_count)],
         public_subnet_ids=[],
         app_security_group_id=ref.require_output("app_security_group_id"),
+        parking_security_group_id=ref.get_output("parking_security_group_id"),
         egress_ips=ref.get_output("egress_ips"),
     )
 else:
@@ -90,6 +94,10 @@ else:
                 security_group_combinations=2,  # the shared app group plus room for one more function group
                 interface_endpoints=len(settings.interface_endpoints),
             ),
+            public_subnets=needs_public_subnets(strategy, settings.static_ingress),
+            internet_gateway=needs_internet_gateway(strategy, settings.static_ingress),
+            ipv6=settings.ipv6_egress,
+            dns64=settings.dns64,
             flow_logs=settings.flow_logs,
             tags=tags,
         ),
@@ -111,7 +119,9 @@ else:
         lambda_subnet_ids=list(network.lambda_subnet_ids),
         public_subnet_ids=list(network.public_subnet_ids),
         endpoint_security_group_id=endpoints.security_group_id,
+        parking_security_group_id=network.parking_security_group_id,
     )
+    allocation_ids = settings.nat_allocation_ids or None
     if strategy in (EgressStrategy.NAT_PER_AZ, EgressStrategy.NAT_SINGLE):
         nat = NatEgress(
             "egress",
@@ -120,11 +130,28 @@ else:
                 public_subnet_ids=network.public_subnet_ids,
                 lambda_route_table_ids=network.lambda_route_table_ids,
                 internet_gateway=network.internet_gateway,
+                allocation_ids=allocation_ids,
+                dns64=settings.dns64,
                 tags=tags,
             ),
         )
         view.egress_ips = nat.egress_ips
+    elif strategy is EgressStrategy.NAT_REGIONAL:
+        regional = RegionalNatEgress(
+            "egress",
+            RegionalNatEgressArgs(
+                vpc_id=network.vpc_id,
+                availability_zones=network.availability_zones,
+                lambda_route_table_ids=network.lambda_route_table_ids,
+                internet_gateway=network.internet_gateway,
+                allocation_ids=allocation_ids,
+                dns64=settings.dns64,
+                tags=tags,
+            ),
+        )
+        view.egress_ips = regional.egress_ips
     elif strategy is EgressStrategy.HYPERPLANE_EIP:
+        assert network.internet_gateway is not None  # needs_internet_gateway holds for every egress strategy
         hyperplane = HyperplaneEipEgress(
             "egress",
             HyperplaneEipEgressArgs(
@@ -159,6 +186,7 @@ worker = VpcFunction(
         environment={"VENDOR_API_URL": settings.vendor_api_url, "LOG_LEVEL": "INFO"},
         secrets={"DB_SECRET_ARN": SecretRef("secretsmanager", db_secret.arn)},
         egress_enabled=strategy is not EgressStrategy.NONE,
+        ipv6_egress=settings.ipv6_egress,
         endpoint_security_group_id=None if shared else view.endpoint_security_group_id,
         database=database,
         security_group_id=view.app_security_group_id,
@@ -177,6 +205,7 @@ webhook = VpcFunction(
         reserved_concurrency=settings.reserved_concurrency,
         environment={"QUEUE_URL": queue.url},
         egress_enabled=strategy is not EgressStrategy.NONE,
+        ipv6_egress=settings.ipv6_egress,
         security_group_id=worker.security_group_id,
         send_queue_arns=[queue.arn],
         tags=tags,
@@ -215,4 +244,9 @@ pulumi.export("vpc_id", view.vpc_id)
 pulumi.export("lambda_subnet_ids", view.lambda_subnet_ids)
 pulumi.export("public_subnet_ids", view.public_subnet_ids)
 pulumi.export("app_security_group_id", worker.security_group_id)
+# Interface 5 (driver <-> network stack): the Lambda security group under its driver-facing name, and the parking
+# group teardown moves functions to (DESIGN.md section 6).
+pulumi.export("lambda_security_group_id", worker.security_group_id)
+pulumi.export("parking_security_group_id", view.parking_security_group_id)
+pulumi.export("ipv6_egress", settings.ipv6_egress)
 pulumi.export("function_names", [worker.function_name, webhook.function_name])

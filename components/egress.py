@@ -1,16 +1,27 @@
-"""Static egress IPs for VPC Lambdas: NAT gateway + Elastic IP (one or one per AZ), or the dev-only
-Hyperplane-ENI Elastic IP trick, chosen by an explicit strategy (as awsx's NatGatewayStrategy) instead of flags.
+"""Static egress IPs for VPC Lambdas: zonal NAT gateway + Elastic IP (one, or one per AZ), one regional NAT
+gateway with one Elastic IP per AZ, or the dev-only Hyperplane-ENI Elastic IP trick, chosen by an explicit strategy
+(as awsx's NatGatewayStrategy) instead of flags.
 
 Seed 000/001: attaching a function to a VPC removes its internet access; a NAT gateway with an Elastic IP in a
 public subnet restores it and gives one allow-listable address (~$33/month per NAT plus $0.045/GB, plus
 ~$3.6/month per public IPv4). One NAT per AZ keeps an AZ outage from cutting egress and avoids cross-AZ charges;
 one NAT is cheaper. The Hyperplane trick (seed 001) puts the function in public subnets and attaches an EIP to
 each of its Hyperplane ENIs: no NAT fee, but it relies on a Lambda implementation detail, so it is dev-only.
+
+Regional NAT gateway (AWS, 2025-11-19; pulumi-aws `NatGateway(availability_mode="regional")`): one NAT for the
+whole VPC, no public subnet, but an internet gateway in the VPC (the NAT's own route table points at it). In
+*manual* mode (`availability_zone_addresses`) it serves exactly the AZs listed, each with the Elastic IPs given,
+so a vendor allow-list never changes under you; in automatic mode AWS picks the addresses and expands into a new
+AZ only after it has seen a workload there, after a delay. We build manual mode, one EIP per Lambda AZ. It is
+billed per AZ it is active in, like one zonal NAT per AZ, without the public subnets.
+
+DNS64 (`dns64=True`): the Lambda route tables also send `64:ff9b::/96` (the NAT64 prefix DNS64 answers use) to
+the NAT gateway, which translates to IPv4 with its static IP. Without that route the more general `::/0` sends it
+to the egress-only internet gateway, which cannot reach an IPv4-only host, and connections hang.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,41 +31,12 @@ from netkit_core.capacity import PlanError
 
 from .common import child_opts, merge_tags
 from .hyperplane_eip import HyperplaneEipAssociation, HyperplaneEipAssociationArgs
+from .ipv6 import DNS64_PREFIX
+from .strategy import EgressStrategy, nat_count, nat_for_az
 
 EGRESS_TAG = "netkit:egress"
 PATTERN_TAG = "netkit:pattern"
 HYPERPLANE_PATTERN = "hyperplane-eip"
-
-
-class EgressStrategy(enum.StrEnum):
-    """How VPC Lambdas reach the internet with a static IP."""
-
-    NAT_PER_AZ = "nat-per-az"
-    NAT_SINGLE = "nat-single"
-    HYPERPLANE_EIP = "hyperplane-eip"
-    NONE = "none"
-
-    @classmethod
-    def parse(cls, value: str) -> EgressStrategy:
-        try:
-            return cls(value)
-        except ValueError:
-            choices = ", ".join(s.value for s in cls)
-            raise PlanError(f"unknown egress strategy {value!r}; choose one of: {choices}") from None
-
-
-def nat_count(strategy: EgressStrategy, az_count: int) -> int:
-    """NAT gateways a strategy creates (pure: used by validation, cost estimates and tests)."""
-    if strategy is EgressStrategy.NAT_PER_AZ:
-        return az_count
-    if strategy is EgressStrategy.NAT_SINGLE:
-        return 1
-    return 0
-
-
-def nat_for_az(strategy: EgressStrategy, az_index: int) -> int:
-    """Index of the NAT gateway the Lambda route table of AZ `az_index` points at."""
-    return az_index if strategy is EgressStrategy.NAT_PER_AZ else 0
 
 
 @dataclass(frozen=True)
@@ -66,7 +48,24 @@ class NatEgressArgs:
     lambda_route_table_ids: Sequence[pulumi.Input[str]]
     internet_gateway: pulumi.Resource | None = None
     allocation_ids: Sequence[str] | None = None
+    dns64: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def validate_allocation_ids(allocation_ids: Sequence[str] | None, count: int, what: str) -> None:
+    """Bring-your-own Elastic IPs: exactly one per address the pattern needs, each an allocation id."""
+    if allocation_ids is None:
+        return
+    if len(allocation_ids) != count:
+        raise PlanError(
+            f"{len(allocation_ids)} Elastic IP allocation id(s) given for {what}: give exactly {count}, or a vendor "
+            "allow-list would miss an egress IP at random"
+        )
+    bad = [i for i, a in enumerate(allocation_ids) if not str(a).startswith("eipalloc-")]
+    if bad:
+        raise PlanError(f"allocation id(s) at position {', '.join(map(str, bad))} do not look like 'eipalloc-...'")
+    if len(set(allocation_ids)) != len(allocation_ids):
+        raise PlanError("an Elastic IP allocation id is listed twice; each address can serve one AZ")
 
 
 def validate_nat_args(args: NatEgressArgs) -> int:
@@ -84,11 +83,7 @@ def validate_nat_args(args: NatEgressArgs) -> int:
             f"public subnet(s) for {len(args.lambda_route_table_ids)} route table(s)"
         )
     count = nat_count(args.strategy, len(args.lambda_route_table_ids))
-    if args.allocation_ids is not None and len(args.allocation_ids) != count:
-        raise PlanError(
-            f"{len(args.allocation_ids)} Elastic IP allocation id(s) given for {count} NAT gateway(s) "
-            f"({args.strategy.value}): give exactly {count}, or a vendor allow-list would miss an egress IP at random"
-        )
+    validate_allocation_ids(args.allocation_ids, count, f"{count} NAT gateway(s) ({args.strategy.value})")
     return count
 
 
@@ -141,10 +136,122 @@ class NatEgress(pulumi.ComponentResource):
                     opts=child_opts(self),
                 )
             )
+            if args.dns64:
+                self.routes.append(
+                    aws.ec2.Route(
+                        f"{name}-nat64-{az_index}",
+                        route_table_id=route_table_id,
+                        destination_ipv6_cidr_block=DNS64_PREFIX,
+                        nat_gateway_id=self.nat_gateways[nat_for_az(args.strategy, az_index)].id,
+                        opts=child_opts(self),
+                    )
+                )
         self.nat_gateway_ids = [n.id for n in self.nat_gateways]
         self.egress_ips = pulumi.Output.all(*[n.public_ip for n in self.nat_gateways]).apply(
             lambda ips: [ip for ip in ips if ip]
         )
+        self.register_outputs({"egress_ips": self.egress_ips, "nat_gateway_ids": self.nat_gateway_ids})
+
+
+@dataclass(frozen=True)
+class RegionalNatEgressArgs:
+    """One regional NAT gateway in manual mode for the AZs in `availability_zones` (those hosting Lambda
+    subnets), one Elastic IP each; `allocation_ids` brings your own (one per AZ, in the same order)."""
+
+    vpc_id: pulumi.Input[str]
+    availability_zones: Sequence[str]
+    lambda_route_table_ids: Sequence[pulumi.Input[str]]
+    internet_gateway: pulumi.Resource | None
+    allocation_ids: Sequence[str] | None = None
+    dns64: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def validate_regional_nat_args(args: RegionalNatEgressArgs) -> None:
+    if not args.availability_zones:
+        raise PlanError("nat-regional needs the availability zones of the Lambda subnets (manual mode lists them)")
+    if len(set(args.availability_zones)) != len(args.availability_zones):
+        raise PlanError(f"availability zones repeat: {', '.join(args.availability_zones)}")
+    if not args.lambda_route_table_ids:
+        raise PlanError("nat-regional needs the Lambda route tables to add the 0.0.0.0/0 routes to")
+    if args.internet_gateway is None:
+        raise PlanError(
+            "a regional NAT gateway needs an internet gateway in its VPC (it routes through it); "
+            "build the network with internet_gateway=True"
+        )
+    validate_allocation_ids(
+        args.allocation_ids, len(args.availability_zones), f"{len(args.availability_zones)} AZ(s) of the regional NAT"
+    )
+
+
+class RegionalNatEgress(pulumi.ComponentResource):
+    """One regional NAT gateway (manual mode, an Elastic IP per AZ) and a 0.0.0.0/0 route per Lambda route table."""
+
+    eips: list[aws.ec2.Eip]
+    nat_gateway: aws.ec2.NatGateway
+    nat_gateway_ids: list[pulumi.Output[str]]
+    routes: list[aws.ec2.Route]
+    egress_ips: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: RegionalNatEgressArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_regional_nat_args(args)
+        super().__init__("netkit:egress:RegionalNatEgress", name, None, opts)
+        tags = dict(args.tags)
+        self.eips = []
+        allocation_ids: list[pulumi.Input[str]] = list(args.allocation_ids or [])
+        if args.allocation_ids is None:
+            for index, zone in enumerate(args.availability_zones):
+                eip = aws.ec2.Eip(
+                    f"{name}-eip-{index}",
+                    domain="vpc",
+                    tags=merge_tags(tags, Name=f"{name}-egress-{zone}"),
+                    opts=child_opts(self),
+                )
+                self.eips.append(eip)
+                allocation_ids.append(eip.allocation_id)
+        assert args.internet_gateway is not None  # validated above
+        self.nat_gateway = aws.ec2.NatGateway(
+            f"{name}-nat",
+            vpc_id=args.vpc_id,
+            availability_mode="regional",
+            connectivity_type="public",
+            availability_zone_addresses=[
+                aws.ec2.NatGatewayAvailabilityZoneAddressArgs(availability_zone=zone, allocation_ids=[allocation])
+                for zone, allocation in zip(args.availability_zones, allocation_ids, strict=True)
+            ],
+            tags=merge_tags(tags, Name=f"{name}-nat"),
+            opts=child_opts(self, depends_on=[args.internet_gateway]),
+        )
+        self.routes = []
+        for index, route_table_id in enumerate(args.lambda_route_table_ids):
+            self.routes.append(
+                aws.ec2.Route(
+                    f"{name}-default-{index}",
+                    route_table_id=route_table_id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=self.nat_gateway.id,
+                    opts=child_opts(self),
+                )
+            )
+            if args.dns64:
+                self.routes.append(
+                    aws.ec2.Route(
+                        f"{name}-nat64-{index}",
+                        route_table_id=route_table_id,
+                        destination_ipv6_cidr_block=DNS64_PREFIX,
+                        nat_gateway_id=self.nat_gateway.id,
+                        opts=child_opts(self),
+                    )
+                )
+        self.nat_gateway_ids = [self.nat_gateway.id]
+        if self.eips:
+            self.egress_ips = pulumi.Output.all(*[e.public_ip for e in self.eips]).apply(
+                lambda ips: [ip for ip in ips if ip]
+            )
+        else:  # brought-your-own addresses: the NAT reports them once it exists
+            self.egress_ips = self.nat_gateway.regional_nat_gateway_addresses.apply(
+                lambda addresses: [a.public_ip for a in (addresses or []) if a.public_ip]
+            )
         self.register_outputs({"egress_ips": self.egress_ips, "nat_gateway_ids": self.nat_gateway_ids})
 
 

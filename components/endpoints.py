@@ -28,10 +28,11 @@ def service_name(region: str, service: str) -> str:
 
 @dataclass(frozen=True)
 class VpcEndpointsArgs:
-    """`subnet_ids`: one Lambda subnet per AZ for the interface endpoints' ENIs (one IP each)."""
+    """`subnet_ids`: one Lambda subnet per AZ for the interface endpoints' ENIs (one IP each). `region=None`
+    takes the region of the component's provider (looked up with parent=self)."""
 
     vpc_id: pulumi.Input[str]
-    region: str
+    region: str | None
     route_table_ids: Sequence[pulumi.Input[str]]
     subnet_ids: Sequence[pulumi.Input[str]] = ()
     interface_services: Sequence[str] = ()
@@ -73,13 +74,14 @@ class VpcEndpoints(pulumi.ComponentResource):
     def __init__(self, name: str, args: VpcEndpointsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate_endpoint_args(args)
         super().__init__("netkit:endpoints:VpcEndpoints", name, None, opts)
+        region = args.region or aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
         self._name = name
         tags = dict(args.tags)
         self.gateway_endpoints = {
             service: aws.ec2.VpcEndpoint(
                 f"{name}-{service}",
                 vpc_id=args.vpc_id,
-                service_name=service_name(args.region, service),
+                service_name=service_name(region, service),
                 vpc_endpoint_type="Gateway",
                 route_table_ids=list(args.route_table_ids),
                 tags=merge_tags(tags, Name=f"{name}-{service}"),
@@ -104,7 +106,7 @@ class VpcEndpoints(pulumi.ComponentResource):
                 self.interface_endpoints[service] = aws.ec2.VpcEndpoint(
                     f"{name}-{service}",
                     vpc_id=args.vpc_id,
-                    service_name=service_name(args.region, service),
+                    service_name=service_name(region, service),
                     vpc_endpoint_type="Interface",
                     private_dns_enabled=True,
                     subnet_ids=list(args.subnet_ids),

@@ -7,6 +7,10 @@ required because Lambda scales to 1,000 concurrent executions by default and wou
 connections or blow a vendor's rate limit; credentials live in Secrets Manager or SSM and the variable holds
 only the reference, with read permission granted on exactly that secret;
 `replace_security_groups_on_destroy` detaches the group first so a destroy does not wait on Lambda ENIs.
+`ipv6_egress` sets `ipv6_allowed_for_dual_stack` (Lambda keeps outbound IPv6 off in dual-stack subnets unless
+asked) and adds the IPv6 twin of the HTTPS egress rule, so IPv6-capable destinations leave through the free
+egress-only internet gateway instead of the NAT. Provider functions run with `parent=self`, so an explicit
+provider given to the component decides account and region.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class VpcFunctionArgs:
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: Mapping[str, SecretRef] = field(default_factory=dict)
     egress_enabled: bool = False
+    ipv6_egress: bool = False  # the subnets must be dual-stack (LambdaNetworkArgs.ipv6)
     endpoint_security_group_id: pulumi.Input[str] | None = None
     database: DatabaseAccess | None = None
     security_group_id: pulumi.Input[str] | None = None  # share an existing group: reuses its Hyperplane ENIs
@@ -84,6 +89,8 @@ def validate_function_args(name: str, args: VpcFunctionArgs) -> None:
                 raise PlanError(f"function {name}: secret {var} must be a Secrets Manager ARN")
             if ref.kind == "ssm" and not ref.reference.startswith("/"):
                 raise PlanError(f"function {name}: secret {var} must be an SSM parameter name starting with '/'")
+    if args.ipv6_egress and not args.egress_enabled:
+        raise PlanError(f"function {name}: ipv6_egress opens internet access over IPv6; it needs egress_enabled")
     if args.security_group_id is not None and (args.endpoint_security_group_id is not None or args.database):
         raise PlanError(
             f"function {name}: with a shared security_group_id the rules belong to whoever owns that group; "
@@ -145,7 +152,9 @@ class VpcFunction(pulumi.ComponentResource):
             timeout=args.timeout,
             reserved_concurrent_executions=args.reserved_concurrency,
             vpc_config=aws.lambda_.FunctionVpcConfigArgs(
-                subnet_ids=self.subnet_ids, security_group_ids=self.security_group_ids
+                subnet_ids=self.subnet_ids,
+                security_group_ids=self.security_group_ids,
+                ipv6_allowed_for_dual_stack=True if args.ipv6_egress else None,
             ),
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=env) if env else None,
             replace_security_groups_on_destroy=True,
@@ -186,6 +195,17 @@ class VpcFunction(pulumi.ComponentResource):
                 description="HTTPS to external APIs through the static egress IP",
                 opts=child_opts(self),
             )
+        if args.egress_enabled and args.ipv6_egress:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-https-out-ipv6",
+                security_group_id=group.id,
+                cidr_ipv6="::/0",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description="HTTPS to external APIs over IPv6 (egress-only internet gateway, or NAT64 with DNS64)",
+                opts=child_opts(self),
+            )
         return group
 
     def _link(self, name: str, what: str, group: aws.ec2.SecurityGroup, target: pulumi.Input[str], port: int) -> None:
@@ -223,8 +243,9 @@ class VpcFunction(pulumi.ComponentResource):
             )
         params = [r.reference for r in args.secrets.values() if r.kind == "ssm"]
         if params:
-            identity = aws.get_caller_identity()
-            region = aws.get_region().region
+            invoke = pulumi.InvokeOptions(parent=self)  # the component's provider decides account and region
+            identity = aws.get_caller_identity(opts=invoke)
+            region = aws.get_region(opts=invoke).region
             statements.append(
                 pulumi.Output.all(*params).apply(
                     lambda names: {

@@ -11,9 +11,14 @@ from typing import Any
 
 from netkit_core.capacity import PlanError
 
+from .strategy import EgressStrategy, validate_egress_options
+
 DEFAULTS: dict[str, Any] = {
     "environment": "dev",
     "egressStrategy": "nat-single",
+    "natAllocationIds": [],
+    "ipv6Egress": False,
+    "dns64": False,
     "azCount": 2,
     "vpcCidr": "10.0.0.0/16",
     "interfaceEndpoints": [],
@@ -35,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
 class StackSettings:
     environment: str
     egress_strategy: str
+    nat_allocation_ids: list[str]
+    ipv6_egress: bool
+    dns64: bool
     az_count: int
     vpc_cidr: str
     interface_endpoints: list[str]
@@ -82,6 +90,9 @@ def parse_settings(raw: Mapping[str, Any], stack: str = "dev") -> StackSettings:
     settings = StackSettings(
         environment=environment,
         egress_strategy=str(get("egressStrategy")),
+        nat_allocation_ids=_as_list("natAllocationIds", get("natAllocationIds")),
+        ipv6_egress=_as_bool("ipv6Egress", get("ipv6Egress")),
+        dns64=_as_bool("dns64", get("dns64")),
         az_count=_as_int("azCount", get("azCount")),
         vpc_cidr=str(get("vpcCidr")),
         interface_endpoints=_as_list("interfaceEndpoints", get("interfaceEndpoints")),
@@ -109,4 +120,11 @@ def parse_settings(raw: Mapping[str, Any], stack: str = "dev") -> StackSettings:
         raise PlanError(f"netkit:azCount is {settings.az_count}; use at least 1 (2 or more in staging and prod)")
     if not 1 <= settings.database_port <= 65535:
         raise PlanError(f"netkit:databasePort {settings.database_port} is not a TCP port")
+    validate_egress_options(
+        EgressStrategy.parse(settings.egress_strategy),
+        settings.az_count,
+        ipv6=settings.ipv6_egress,
+        dns64=settings.dns64,
+        allocation_ids=settings.nat_allocation_ids,
+    )
     return settings
