@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
-from automation.check import REPO_ROOT
+from automation.check import REPO_ROOT, run_check
+from automation.offline.analyzer import PolicyPackProcess
 from automation.offline.engine import Mode, ProgramError, RecordedResource, run_program
 from automation.offline.stack_config import load_stack_config
 from tests.conftest import copy_project
@@ -188,3 +189,34 @@ def test_bad_stack_config_is_refused_before_anything_is_built(
     with pytest.raises(ProgramError) as info:
         run_variant(tmp_path, "prod", "preview", **config)
     assert "PlanError" in info.value.program_traceback and message in info.value.program_traceback
+
+
+# Stream A1 is teaching lambda-vpc-egress-path / nat-gateway-per-az about regional NAT gateways and adding
+# egress-ips-pinned / ipv6-egress-path; until its rule modules are in, the regional-NAT case is an expected failure
+# (strict: it must start passing the moment they land).
+A1_RULES_IN = (REPO_ROOT / "policies" / "netkit_core" / "rules" / "egress_ips_pinned.py").exists()
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+@pytest.mark.parametrize(
+    ("stack", "config"),
+    [
+        pytest.param(
+            "prod",
+            {"egressStrategy": "nat-regional"},
+            marks=pytest.mark.xfail(not A1_RULES_IN, reason="A1's regional-NAT rules not in yet", strict=True),
+        ),
+        ("staging", {"ipv6Egress": '"true"'}),
+    ],
+    ids=["prod-nat-regional", "staging-ipv6"],
+)
+def test_new_egress_patterns_pass_their_environment_policy_config(
+    tmp_path: Path, netkit_pack: PolicyPackProcess, stack: str, config: dict[str, str], mode: Mode
+) -> None:
+    """Issue 12 Done-when: the new patterns pass the environment's own policy config with nothing undecided."""
+    report = run_check(variant(tmp_path, stack, **config), stack, mode, pack=netkit_pack)
+    assert [(v.policy, v.message) for v in report.violations if v.enforcement == "mandatory"] == []
+    assert report.not_run == []
+    assert [v for v in report.violations if v.policy == "netkit-undecided"] == []
+    if stack == "prod":
+        assert report.violations == []
