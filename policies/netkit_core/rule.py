@@ -50,6 +50,30 @@ class Outcome:
 
 StackCheck = Callable[[Graph, Mapping[str, Any]], Outcome]
 ResourceCheck = Callable[[Res, Mapping[str, Any]], Outcome]
+# A companion rule judges the other rules' outcomes (by rule name) of one analysis, e.g. `netkit-undecided`; the
+# last argument says whether this is a preview (PULUMI_DRY_RUN=true).
+CompanionCheck = Callable[[Mapping[str, "Outcome"], Graph, Mapping[str, Any], bool], "Outcome"]
+
+# Every policy accepts `suppress` (DESIGN.md section 3): a list of {"resource": <name or URN glob>, "reason": ...}.
+# `reason` is not required by the schema on purpose: the engine would reject the whole config, while the pack
+# reports a suppression without a reason (advisory, naming the resource) and ignores it (fail closed).
+SUPPRESS_SCHEMA: Mapping[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"resource": {"type": "string"}, "reason": {"type": "string"}},
+        "required": ["resource"],
+    },
+    "default": [],
+}
+_JSON_TYPES: Mapping[str, tuple[type, ...]] = {
+    "integer": (int,),
+    "number": (int, float),
+    "string": (str,),
+    "boolean": (bool,),
+    "array": (list, tuple),
+    "object": (dict, Mapping),
+}
 
 
 @dataclass(frozen=True)
@@ -65,10 +89,49 @@ class Rule:
     stack_check: StackCheck | None = None
     resource_check: ResourceCheck | None = None
     resource_types: tuple[str, ...] = ()
+    companion_check: CompanionCheck | None = None
 
     def __post_init__(self) -> None:
-        if (self.stack_check is None) == (self.resource_check is None):
-            raise ValueError(f"rule {self.name} needs exactly one of stack_check and resource_check")
+        checks = [c for c in (self.stack_check, self.resource_check, self.companion_check) if c is not None]
+        if len(checks) != 1:
+            raise ValueError(f"rule {self.name} needs exactly one of stack_check, resource_check, companion_check")
+
+    @property
+    def is_stack_rule(self) -> bool:
+        """Runs in `AnalyzeStack` (a stack or companion rule), not per resource in `Analyze`."""
+        return self.resource_check is None
+
+    def full_schema(self) -> dict[str, dict[str, Any]]:
+        """The config schema the pack publishes: the rule's own keys plus the generic `suppress`."""
+        return {**{k: dict(v) for k, v in self.config_schema.items()}, "suppress": dict(SUPPRESS_SCHEMA)}
+
+    def effective_config(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Schema defaults, overlaid with the given values of the right JSON type (as the engine reconciles it,
+        pkg/resource/analyzer/config.go ReconcilePolicyPackConfig). A value of the wrong type keeps the default:
+        the engine and the offline check validate config before `Configure`; this only keeps a rule from
+        crashing on a config that reached it some other way."""
+        schema = self.full_schema()
+        result: dict[str, Any] = {k: v.get("default") for k, v in schema.items()}
+        for key, value in (given or {}).items():
+            ok, coerced = _coerce(value, str(schema.get(key, {}).get("type", "")))
+            if ok:
+                result[key] = coerced
+        return result
+
+
+def _coerce(value: Any, json_type: str) -> tuple[bool, Any]:
+    """(acceptable, value) for one config value. Numbers cross the analyzer protocol as doubles
+    (google.protobuf.Struct), so an integral float is accepted as an integer."""
+    if json_type == "integer" and isinstance(value, float) and value.is_integer():
+        return True, int(value)
+    expected = _JSON_TYPES.get(json_type)
+    if expected is None:
+        return True, value
+    if isinstance(value, bool) and bool not in expected:
+        return False, None
+    if isinstance(value, float) and json_type == "number" and value != value:  # NaN
+        return False, None
+    return isinstance(value, expected), value
 
 
 def exempt_from_egress(fn: Res) -> bool:

@@ -43,7 +43,7 @@ RULE = Rule(
     remediation="Use NatEgress outside dev.",
     config_schema={
         "allowedEnvironments": {"type": "array", "items": {"type": "string"}, "default": ["dev"]},
-        "environment": {"type": "string"},
+        "environment": {"type": "string", "default": ""},
     },
     stack_check=hyperplane_eip_dev_only,
 )
