@@ -1,11 +1,12 @@
 """The pure graph view and rules directly: linking by property dependencies vs ids, world CIDRs, and a property
 test that no rule crashes on arbitrary property trees with unknowns."""
 
+import contextlib
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from netkit_core.graph import FUNCTION, NAT, ROUTE, SUBNET, UNKNOWN, Graph, Res, is_world
+from netkit_core.graph import FUNCTION, NAT, ROUTE, SUBNET, UNKNOWN, Graph, Res, Undecidable, is_world
 from netkit_core.pack import plain
 from netkit_core.rules import all_rules
 from netkit_core.rules.lambda_env_no_secrets import lambda_env_secrets
@@ -70,6 +71,27 @@ PROPERTY_KEYS = [
     "type",
     "reservedConcurrentExecutions",
     "destinationCidrBlock",
+    "destinationIpv6CidrBlock",
+    "ipv6CidrBlock",
+    "egressOnlyGatewayId",
+    "vpcEndpointId",
+    "transitGatewayId",
+    "availabilityMode",
+    "availabilityZoneAddresses",
+    "allocationId",
+    "allocationIds",
+    "connectivityType",
+    "availabilityZoneId",
+    "defaultRouteTableId",
+    "enableDns64",
+    "ipv6AllowedForDualStack",
+    "policy",
+    "endpointConfiguration",
+    "types",
+    "subnetMappings",
+    "enableDnsSupport",
+    "enableDnsHostnames",
+    "region",
 ]
 leaves = st.one_of(
     st.none(),
@@ -88,6 +110,18 @@ leaves = st.one_of(
             "AKIA" + "IOSFODNN7EXAMPLE",
             "igw-1",
             "nat-1",
+            "regional",
+            "private",
+            "use1-az1",
+            "10.0.0.0/33",
+            "not-a-cidr",
+            "64:ff9b::/96",
+            "execute-api",
+            "com.amazonaws.eu-west-1.s3",
+            "com.amazonaws.us-east-1.execute-api",
+            "GatewayLoadBalancer",
+            '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}',
+            "{not json",
         ]
     ),
 )
@@ -118,11 +152,20 @@ types = st.sampled_from(
         "aws:ec2/internetGateway:InternetGateway",
         "aws:ec2/flowLog:FlowLog",
         "aws:ec2/eip:Eip",
+        "aws:ec2/defaultRouteTable:DefaultRouteTable",
+        "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation",
+        "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
+        "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation",
+        "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy",
+        "aws:vpc/endpointPrivateDns:EndpointPrivateDns",
+        "aws:networkfirewall/firewall:Firewall",
+        "aws:apigateway/restApi:RestApi",
+        "awsx:ec2:Vpc",
     ]
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -133,19 +176,28 @@ types = st.sampled_from(
                 max_size=6,
             ),
             st.lists(st.integers(0, 7), max_size=3),
+            st.one_of(st.none(), st.lists(st.sampled_from(PROPERTY_KEYS), max_size=4)),
         ),
         max_size=8,
     )
 )
-def test_no_rule_crashes_on_arbitrary_property_trees(spec: list[tuple[str, dict[str, Any], list[int]]]) -> None:
+def test_no_rule_crashes_on_arbitrary_property_trees(
+    spec: list[tuple[str, dict[str, Any], list[int], list[str] | None]],
+) -> None:
+    """Whatever shapes arrive (non-lists, invalid CIDRs, unknowns, inputs seen or not), every rule returns an
+    Outcome, and no message carries a property value other than an id."""
     resources = []
-    for index, (typ, props, deps) in enumerate(spec):
+    for index, (typ, props, deps, input_keys) in enumerate(spec):
         dependencies = {key: [f"urn:{d}" for d in deps] for key in props}
-        resources.append(Res(f"urn:{index}", typ, f"r{index}", props, dependencies))
-    graph = Graph(resources)
+        inputs = None if input_keys is None else {k: props[k] for k in input_keys if k in props}
+        resources.append(Res(f"urn:{index}", typ, f"r{index}", props, dependencies, inputs=inputs))
+    graph = Graph(resources, stack_config={"aws:region": "us-east-1"})
     for rule in [r.stack_check for r in all_rules() if r.stack_check is not None]:
         outcome = rule(graph, {})
-        assert all(isinstance(m, str) and "AKIA" not in m for _, m in outcome.violations)
+        for text in [m for _, m in outcome.violations] + [u.reason for u in outcome.undecided]:
+            assert isinstance(text, str)
+            assert not any(value in text for value in ("AKIA", "10.0.0.0/33", "not-a-cidr", "{not", "Allow"))
     for res in resources:
-        lambda_env_secrets(res.props, {})
-        reserved_concurrency_problem(res.props)
+        for check in (lambda_env_secrets, lambda props, _config: reserved_concurrency_problem(props)):
+            with contextlib.suppress(Undecidable):  # a decision it could not make, with its reason: allowed
+                check(res.props, {})

@@ -33,7 +33,25 @@ BREAKS = {
     "no-reserved-concurrency": {"lambda-reserved-concurrency"},
     "hyperplane-tagged-eip": {"hyperplane-eip-dev-only"},
     "no-flow-logs": {"vpc-flow-logs"},
+    "nat-private": {"lambda-vpc-egress-path"},
+    "regional-auto": {"egress-ips-pinned"},
+    "regional-missing-az": {"nat-gateway-per-az", "egress-ips-pinned"},
+    "ipv6-no-eigw": {"ipv6-egress-path"},
+    "dns64-no-nat64": {"ipv6-egress-path"},
+    "execute-api-public": {"execute-api-private-dns"},
+    "endpoint-default-policy": {"vpc-endpoint-policy"},
+    "s3-other-region": {"vpc-gateway-endpoints"},
+    "private-dns-resource-off": {"interface-endpoint-private-dns"},
 }
+# Other compliant shapes of the golden program: each must pass every policy with nothing undecided.
+SHAPES = [
+    "shape-regional-nat",
+    "shape-default-route-table",
+    "shape-main-rt-routes",
+    "shape-main-rt-association",
+    "shape-inspection-hop",
+    "shape-ipv6",
+]
 
 
 def golden_variant(tmp_path: Path, breaking: str) -> Path:
@@ -45,11 +63,12 @@ def golden_variant(tmp_path: Path, breaking: str) -> Path:
 
 
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("shape", ["", *SHAPES])
 def test_golden_program_passes_every_policy_with_nothing_undecided(
-    tmp_path: Path, netkit_pack: PolicyPackProcess, mode: Mode
+    tmp_path: Path, netkit_pack: PolicyPackProcess, mode: Mode, shape: str
 ) -> None:
     report = run_check(
-        golden_variant(tmp_path, ""),
+        golden_variant(tmp_path, shape),
         "test",
         mode,
         policy_config=GOLDEN_CONFIG,

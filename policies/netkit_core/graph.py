@@ -4,14 +4,32 @@ Resources arrive as plain dicts whose unknown values (a first preview) are the `
 found through `property_dependencies` (URNs, always present for values that came from another resource, even
 when the value itself is unknown) and, when values are known, through ids. Each question either has an answer
 or raises `Undecidable` with the reason, so one unknown value costs one decision, never a whole policy.
+
+What a first preview hands the pack (the specification this module is written against):
+- pulumi/pulumi pkg/resource/deploy/step_generator.go (AnalyzeStack): "AnalyzeStack is called on the final
+  outputs of each resource", i.e. `v.Outputs`, which in a preview are the provider's planned state.
+- pulumi/pulumi-terraform-bridge pkg/tfbridge/provider.go `Create`: with `req.GetPreview()` the bridge returns
+  `diff.ProposedState(...)` instead of applying; pkg/tfshim/sdk-v2/provider2.go builds that from the SDK's
+  `PlanResourceChange` (`plan.PlannedState`), whose proposed value (pkg/vendored/opentofu/plans/objchange/
+  objchange.go `proposedNewAttributes`: "optional+computed ... are only computed when there is no
+  configuration") keeps what the program set and leaves every computed attribute it did not set unknown
+  (RouteTable.routes, VpcEndpoint.private_dns_enabled, Vpc.enable_dns_hostnames, ids, arns).
+- The same file's `Check` "re-generate[s] the inputs WITH the TF defaults": the inputs the engine sends to
+  `Analyze` carry the program's values plus the schema defaults, and nothing for an omitted computed attribute.
+So a property that is unknown in the planned state but absent from the `Analyze` inputs was omitted by the
+program, and AWS's documented default applies (`setting`); one that the inputs carry as unknown really depends
+on something not known yet, and stays undecided.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class _Unknown:
@@ -36,19 +54,33 @@ MAIN_RT_ASSOCIATION = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociati
 ROUTE = "aws:ec2/route:Route"
 RT_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 IGW = "aws:ec2/internetGateway:InternetGateway"
+IGW_ATTACHMENT = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment"
+EGRESS_ONLY_IGW = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
 NAT = "aws:ec2/natGateway:NatGateway"
 EIP = "aws:ec2/eip:Eip"
+TRANSIT_GATEWAY = "aws:ec2transitgateway/transitGateway:TransitGateway"
+NETWORK_FIREWALL = "aws:networkfirewall/firewall:Firewall"
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 ENDPOINT_RT_ASSOCIATION = "aws:ec2/vpcEndpointRouteTableAssociation:VpcEndpointRouteTableAssociation"
+ENDPOINT_POLICY = "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"
+ENDPOINT_PRIVATE_DNS = "aws:vpc/endpointPrivateDns:EndpointPrivateDns"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 FUNCTION = "aws:lambda/function:Function"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+REST_API = "aws:apigateway/restApi:RestApi"
+HTTP_API = "aws:apigatewayv2/api:Api"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 HYPERPLANE_PATTERN = "hyperplane-eip"
 EGRESS_TAG = "netkit:egress"
 PATTERN_TAG = "netkit:pattern"
+
+IPV4_ANY = ipaddress.ip_network("0.0.0.0/0")
+IPV6_ANY = ipaddress.ip_network("::/0")
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Undecidable(Exception):
@@ -86,6 +118,43 @@ class Res:
         tags = self.props.get("tags")
         return tags if isinstance(tags, dict) else {}
 
+    def setting(self, key: str, default: Any, what: str = "") -> Any:
+        """The value of a setting the program may omit, with the provider's default when it did.
+
+        Known value -> it. Absent or null -> `default` (an update's state without it, or an input-only view).
+        Unknown -> the `Analyze` input when that is known; `default` when the program omitted it (absent from
+        the inputs: a computed attribute planned unknown, see the module docstring); else `Undecidable`."""
+        value = self.props.get(key)
+        if value is None:
+            return default
+        if not is_unknown(value):
+            return value
+        if self.inputs is not None:
+            given = self.inputs.get(key)
+            if given is None:
+                return default
+            if not is_unknown(given):
+                return given  # nested unknowns (a list of routes with unknown targets) are the caller's
+        if self.property_dependencies.get(key):
+            raise Undecidable(f"{self.name}: {what or key} comes from another resource and is not known yet", self)
+        if self.inputs is None:
+            raise Undecidable(f"{self.name}: {what or key} is unknown (its Analyze inputs were not seen)", self)
+        raise Undecidable(f"{self.name}: {what or key} is unknown", self)
+
+    def is_set(self, key: str) -> bool:
+        """Whether the program gave `key` a value (known, or unknown because it comes from another resource)."""
+        value = self.props.get(key)
+        if value is None or value == "":
+            return False
+        if not is_unknown(value):
+            return True
+        if self.property_dependencies.get(key):
+            return True
+        if self.inputs is not None:
+            given = self.inputs.get(key)
+            return given is not None and given != ""
+        raise Undecidable(f"{self.name}: whether {key} is set is unknown (its Analyze inputs were not seen)", self)
+
 
 def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
@@ -122,17 +191,118 @@ def is_world(cidr: Any) -> bool:
         return False
 
 
-def is_default_route(route: dict[str, Any]) -> bool | None:
-    """True for an IPv4 default route; None when its destination is unknown."""
-    dest = route.get("destinationCidrBlock", route.get("cidrBlock"))
-    if is_unknown(dest):
-        return None
-    return isinstance(dest, str) and dest.strip() == "0.0.0.0/0"
+_AWS_ID = re.compile(r"^(subnet|nat|igw|eigw|tgw|vpce|rtb|vpc|sg|eni|pcx|eipalloc|cagw|lgw|i|vgw)-[0-9a-f]{1,32}$")
+
+
+def id_label(value: Any) -> str:
+    """An id for a message: shown when it has the shape of an AWS resource id, else described (a message never
+    carries another property value)."""
+    if isinstance(value, str) and _AWS_ID.match(value):
+        return value
+    return "(a value that is not a resource id)" if not is_unknown(value) else "(unknown)"
+
+
+def parse_network(value: Any, owner: Res, what: str) -> Network:
+    """A CIDR property as a network; `Undecidable` (naming the property, never its value) when it is not one."""
+    if is_unknown(value):
+        raise Undecidable(f"{owner.name}: {what} is unknown", owner)
+    if not isinstance(value, str):
+        raise Undecidable(f"{owner.name}: {what} is not a CIDR string", owner)
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise Undecidable(f"{owner.name}: {what} is not a valid CIDR", owner) from None
+
+
+def as_list(value: Any, owner: Res, what: str) -> list[Any]:
+    """A list-valued property (None -> []); `Undecidable` for unknown or another shape."""
+    if value is None:
+        return []
+    if is_unknown(value):
+        raise Undecidable(f"{owner.name}: {what} is unknown", owner)
+    if not isinstance(value, list):
+        raise Undecidable(f"{owner.name}: {what} is not a list", owner)
+    return value
+
+
+class Zone(NamedTuple):
+    """An availability zone as the program names it: by name (`us-east-1a`) or by id (`use1-az1`). Names map to
+    ids differently in every account, so a name and an id cannot be compared offline."""
+
+    kind: str  # "name" | "id"
+    value: str
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def same_zone(a: Zone, b: Zone, about: Res | None = None) -> bool:
+    if a.kind != b.kind:
+        raise Undecidable(
+            f"availability zone {a} is a zone {a.kind} and {b} a zone {b.kind}: they map differently in every "
+            "account, so they cannot be compared offline (use the same form on both)",
+            about,
+        )
+    return a.value == b.value
+
+
+def zone_of(owner: Res, entry: Mapping[str, Any], what: str) -> Zone:
+    """The zone named in a dict with `availabilityZone` / `availabilityZoneId` keys (a subnet, a NAT's
+    availability_zone_address block)."""
+    name, zone_id = entry.get("availabilityZone"), entry.get("availabilityZoneId")
+    if isinstance(name, str) and name:
+        return Zone("name", name)
+    if isinstance(zone_id, str) and zone_id:
+        return Zone("id", zone_id)
+    raise Undecidable(f"{owner.name}: the availability zone of {what} is unknown (set availability_zone)", owner)
+
+
+class Target(NamedTuple):
+    """Where a route sends traffic: kind is nat, igw, eigw, tgw, hop (a firewall or Gateway Load Balancer
+    endpoint), or other; `res` is the resource of this program when linked; `label` names it for messages."""
+
+    kind: str
+    res: Res | None
+    label: str
+
+
+class RouteEntry(NamedTuple):
+    owner: Res  # the route table (inline route) or the aws.ec2.Route resource
+    destination: Network | None  # None for a prefix-list destination
+    target: Target
+
+
+# Route target keys, in the order AWS's CreateRoute lists them, with the kind and the resource types they name.
+_TARGET_KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("natGatewayId", "nat", (NAT,)),
+    ("gatewayId", "igw", (IGW,)),
+    ("egressOnlyGatewayId", "eigw", (EGRESS_ONLY_IGW,)),
+    ("transitGatewayId", "tgw", (TRANSIT_GATEWAY,)),
+    ("vpcEndpointId", "hop", (ENDPOINT, NETWORK_FIREWALL)),
+    ("networkInterfaceId", "other", ()),
+    ("vpcPeeringConnectionId", "other", ()),
+    ("carrierGatewayId", "other", ()),
+    ("localGatewayId", "other", ()),
+    ("coreNetworkArn", "other", ()),
+    ("instanceId", "other", ()),
+)
+_ID_PREFIX_KINDS = {"nat-": "nat", "igw-": "igw", "eigw-": "eigw", "tgw-": "tgw", "vpce-": "hop"}
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+
+
+def stack_config_from_env() -> dict[str, Any]:
+    """The stack config the engine gives the pack in PULUMI_CONFIG (a JSON object), {} when absent or bad."""
+    try:
+        config = json.loads(os.environ.get("PULUMI_CONFIG", "") or "{}")
+    except ValueError:
+        return {}
+    return config if isinstance(config, dict) else {}
 
 
 class Graph:
-    def __init__(self, resources: Iterable[Res]) -> None:
+    def __init__(self, resources: Iterable[Res], stack_config: Mapping[str, Any] | None = None) -> None:
         self.resources = list(resources)
+        self.stack_config = dict(stack_config_from_env() if stack_config is None else stack_config)
         self.by_urn = {r.urn: r for r in self.resources}
         self.by_id: dict[str, Res] = {}
         for r in self.resources:
@@ -141,6 +311,14 @@ class Graph:
         self._by_type: dict[str, list[Res]] = {}
         for r in self.resources:
             self._by_type.setdefault(r.type, []).append(r)
+        # VPC-created route tables: a known main/default route table id -> its VPC (update).
+        self._vpc_table_ids: dict[str, Res] = {}
+        for vpc in self.of_type(VPC):
+            for key in ("defaultRouteTableId", "mainRouteTableId"):
+                value = vpc.get(key)
+                if isinstance(value, str) and value:
+                    self._vpc_table_ids.setdefault(value, vpc)
+        self._implicit: dict[str, Res] = {}
 
     def of_type(self, *types: str) -> list[Res]:
         return [r for t in types for r in self._by_type.get(t, [])]
@@ -168,9 +346,50 @@ class Graph:
         label = what or prop
         if not found:
             if isinstance(value, str) and not is_unknown(value):
-                raise Undecidable(f"{res.name}: {label} {value} is not managed by this program")
-            raise Undecidable(f"{res.name}: {label} is unknown and not linked to a resource of this program")
-        raise Undecidable(f"{res.name}: {label} could be any of {', '.join(r.name for r in found)}")
+                raise Undecidable(f"{res.name}: its {label} {id_label(value)} is not managed by this program", res)
+            raise Undecidable(f"{res.name}: its {label} is unknown and not linked to a resource of this program", res)
+        raise Undecidable(f"{res.name}: its {label} could be any of {', '.join(r.name for r in found)}", res)
+
+    def origin(self, res: Res, prop: str, excluding: tuple[str, ...] = ()) -> str:
+        """Why a value is not one of ours: names the resources it came from (a component whose children a
+        provider plugin creates, a stack reference), or says it came from a lookup or a literal."""
+        others = [r for r in self.deps(res, prop) if r.type not in excluding]
+        for other in others:
+            if other.type == STACK_REFERENCE:
+                return f"it comes from stack reference {other.name}, whose resources are not in this stack"
+            if _is_component_type(other.type) and not any(c.parent == other.urn for c in self.resources):
+                return (
+                    f"it comes from component {other.name} ({other.type}), whose children are not visible "
+                    "offline (a multi-language component creates them in its own provider)"
+                )
+        if others:
+            return f"it comes from {', '.join(sorted(r.name for r in others))}, not from a subnet of this program"
+        return "it comes from a lookup, config or a literal, not from a resource of this program"
+
+    # --- region ----------------------------------------------------------------------------------------------
+    def region_of(self, res: Res) -> str:
+        """The region a resource lives in: its own v7 `region` input (it overrides the provider's), else its
+        provider's `region`, else the stack's `aws:region`, else AWS_REGION / AWS_DEFAULT_REGION, which the
+        provider reads itself when no region is configured."""
+        own = res.get("region")
+        if is_unknown(own) and res.inputs is not None:
+            own = res.inputs.get("region")
+        if isinstance(own, str) and own:
+            return own
+        if res.provider is not None:
+            region = res.provider.get("region")
+            if isinstance(region, str) and region:
+                return region
+            if is_unknown(region):
+                raise Undecidable(f"{res.name}: the region of its provider is unknown", res)
+        for region in (
+            self.stack_config.get("aws:region"),
+            os.environ.get("AWS_REGION"),
+            os.environ.get("AWS_DEFAULT_REGION"),
+        ):
+            if isinstance(region, str) and region:
+                return region
+        raise Undecidable(f"{res.name}: its region is not known (set aws:region)", res)
 
     # --- VPC Lambdas -----------------------------------------------------------------------------------------
     def vpc_functions(self) -> list[Res]:
@@ -181,17 +400,45 @@ class Graph:
                 subnets = vpc.get("subnetIds")
                 if is_unknown(subnets) or (isinstance(subnets, list) and subnets):
                     result.append(fn)
+            elif is_unknown(vpc) and fn.property_dependencies.get("vpcConfig"):
+                result.append(fn)
         return result
 
     def function_subnets(self, fn: Res) -> list[Res]:
-        vpc = fn.get("vpcConfig") or {}
-        ids = vpc.get("subnetIds") if isinstance(vpc, dict) else None
-        subnets = self.refs(fn, "vpcConfig", ids, SUBNET)
+        """The function's subnets, all of them managed by this program, else `Undecidable` (a function with
+        some subnets we cannot see is never judged on the ones we can)."""
+        vpc = fn.get("vpcConfig")
+        if not isinstance(vpc, dict):
+            raise Undecidable(f"{fn.name}: its vpc_config is unknown", fn)
+        ids = vpc.get("subnetIds")
+        linked = self.deps(fn, "vpcConfig", SUBNET)
+        if isinstance(ids, list):
+            found: list[Res] = []
+            unknown = 0
+            for item in ids:
+                if isinstance(item, str) and item in self.by_id and self.by_id[item].type == SUBNET:
+                    found.append(self.by_id[item])
+                elif is_unknown(item):
+                    unknown += 1
+                else:
+                    raise Undecidable(f"{fn.name}: subnet {id_label(item)} is not managed by this program", fn)
+            if unknown:
+                missing = [s for s in linked if s not in found]
+                if len(missing) < unknown:
+                    why = self.origin(fn, "vpcConfig", (SUBNET, SECURITY_GROUP, VPC))
+                    raise Undecidable(f"{fn.name}: some of its subnets are not known: {why}", fn)
+                found.extend(missing)
+            subnets = list({s.urn: s for s in found}.values())
+        elif is_unknown(ids) or is_unknown(vpc):
+            subnets = linked
+            foreign = [r for r in self.deps(fn, "vpcConfig") if r.type not in (SUBNET, SECURITY_GROUP, VPC)]
+            if not subnets or foreign:
+                why = self.origin(fn, "vpcConfig", (SUBNET, SECURITY_GROUP, VPC))
+                raise Undecidable(f"{fn.name}: its subnets are not known: {why}", fn)
+        else:
+            raise Undecidable(f"{fn.name}: its subnet_ids is not a list", fn)
         if not subnets:
-            raise Undecidable(f"{fn.name}: its subnets are not managed by this program")
-        if isinstance(ids, list) and len(subnets) < len(ids) and not contains_unknown(ids):
-            missing = [i for i in ids if i not in self.by_id]
-            raise Undecidable(f"{fn.name}: subnet(s) {', '.join(map(str, missing))} are not managed by this program")
+            raise Undecidable(f"{fn.name}: its subnets are not managed by this program", fn)
         return subnets
 
     def function_security_groups(self, fn: Res) -> list[Res]:
@@ -210,76 +457,163 @@ class Graph:
     def subnet_vpc(self, subnet: Res) -> Res:
         return self.ref_one(subnet, "vpcId", VPC, what="VPC")
 
-    def subnet_az(self, subnet: Res) -> str:
-        az = subnet.get("availabilityZone", subnet.get("availabilityZoneId"))
-        if not isinstance(az, str) or is_unknown(az):
-            raise Undecidable(f"{subnet.name}: its availability zone is unknown (set availability_zone)")
-        return az
+    def subnet_zone(self, subnet: Res) -> Zone:
+        return zone_of(subnet, subnet.props, "its subnet")
 
-    # --- routing -----------------------------------------------------------------------------------------------
+    def subnet_az(self, subnet: Res) -> str:
+        return self.subnet_zone(subnet).value
+
+    # --- route tables ----------------------------------------------------------------------------------------
+    def vpc_default_table(self, vpc: Res) -> Res:
+        """The route table AWS creates with a VPC: the DefaultRouteTable resource that adopts it, else a
+        stand-in with only the local route (a new VPC's table has no other route until the program adds one)."""
+        for table in self.of_type(DEFAULT_ROUTE_TABLE):
+            if vpc in self.refs(table, "defaultRouteTableId", table.get("defaultRouteTableId"), VPC):
+                return table
+            known = table.get("defaultRouteTableId")
+            if isinstance(known, str) and self._vpc_table_ids.get(known) is vpc:
+                return table
+        key = f"{vpc.urn}#default-route-table"
+        if key not in self._implicit:
+            self._implicit[key] = Res(key, "netkit:implicit:DefaultRouteTable", f"{vpc.name} main route table", {})
+        return self._implicit[key]
+
+    def vpc_main_table(self, vpc: Res) -> Res:
+        """The VPC's main route table: a MainRouteTableAssociation's table, else the one created with it."""
+        mains = [m for m in self.of_type(MAIN_RT_ASSOCIATION) if self.in_vpc(m, vpc)]
+        if len(mains) > 1:
+            raise Undecidable(
+                f"VPC {vpc.name} has {len(mains)} main route table associations "
+                f"({', '.join(sorted(m.name for m in mains))}); AWS keeps one, so keep one",
+                vpc,
+            )
+        if mains:
+            return self.route_table_of(mains[0], "routeTableId", what="main route table")
+        return self.vpc_default_table(vpc)
+
+    def route_tables_in(self, res: Res, prop: str, value: Any) -> list[Res]:
+        """Route tables that `value` under `prop` names: RouteTable/DefaultRouteTable resources, or a VPC's
+        own table through `vpc.main_route_table_id` / `vpc.default_route_table_id` (linked to the Vpc by the
+        property dependencies while unknown; both name the table created with the VPC)."""
+        tables = self.refs(res, prop, value, ROUTE_TABLE, DEFAULT_ROUTE_TABLE)
+        for known in strings_in(value):
+            if known in self._vpc_table_ids:
+                tables.append(self.vpc_default_table(self._vpc_table_ids[known]))
+        if contains_unknown(value) or value is None:
+            for vpc in self.deps(res, prop, VPC):
+                tables.append(self.vpc_default_table(vpc))
+        return list({t.urn: t for t in tables}.values())
+
+    def route_table_of(self, res: Res, prop: str, what: str = "route table") -> Res:
+        value = res.get(prop)
+        tables = self.route_tables_in(res, prop, value)
+        if len(tables) == 1:
+            return tables[0]
+        if tables:
+            raise Undecidable(f"{res.name}: its {what} could be any of {', '.join(t.name for t in tables)}", res)
+        if isinstance(value, str) and value:
+            raise Undecidable(f"{res.name}: its {what} {id_label(value)} is not managed by this program", res)
+        raise Undecidable(f"{res.name}: its {what} is unknown and not linked to a resource of this program", res)
+
     def subnet_route_table(self, subnet: Res) -> Res:
-        """Explicit association, else the VPC's main route table (MainRouteTableAssociation/DefaultRouteTable)."""
+        """The subnet's explicit association, else the VPC's main route table. Two associations of one subnet
+        with different tables cannot both exist in AWS (the second fails with Resource.AlreadyAssociated, or
+        replaces the first on a later update): that is always undecided, naming both."""
+        tables: dict[str, tuple[Res, Res]] = {}
         for assoc in self.of_type(RT_ASSOCIATION):
             if subnet in self.refs(assoc, "subnetId", assoc.get("subnetId"), SUBNET):
-                return self.ref_one(assoc, "routeTableId", ROUTE_TABLE, DEFAULT_ROUTE_TABLE, what="route table")
-        vpc = self.subnet_vpc(subnet)
-        for main in self.of_type(MAIN_RT_ASSOCIATION):
-            if vpc in self.refs(main, "vpcId", main.get("vpcId"), VPC):
-                return self.ref_one(main, "routeTableId", ROUTE_TABLE, what="main route table")
-        for default in self.of_type(DEFAULT_ROUTE_TABLE):
-            if vpc in self.refs(default, "defaultRouteTableId", default.get("defaultRouteTableId"), VPC):
-                return default
-        return Res(
-            f"{vpc.urn}#main-route-table",
-            "netkit:implicit:MainRouteTable",
-            f"{vpc.name} main route table",
-            {"routes": []},
-        )
+                table = self.route_table_of(assoc, "routeTableId")
+                tables.setdefault(table.urn, (table, assoc))
+        if len(tables) > 1:
+            names = ", ".join(sorted(f"{a.name} -> {t.name}" for t, a in tables.values()))
+            raise Undecidable(
+                f"subnet {subnet.name} has conflicting route table associations ({names}): AWS allows one "
+                "per subnet, so which one holds depends on the order of operations; keep one",
+                subnet,
+            )
+        if tables:
+            return next(iter(tables.values()))[0]
+        return self.vpc_main_table(self.subnet_vpc(subnet))
 
-    def default_route_targets(self, route_table: Res) -> list[tuple[str, Res | str]]:
-        """Targets of the 0.0.0.0/0 routes of a route table: ("nat"|"igw"|"tgw"|"other", resource or id)."""
-        targets: list[tuple[str, Res | str]] = []
-        inline = route_table.get("routes")
-        if is_unknown(inline):
-            raise Undecidable(f"{route_table.name}: its inline routes are unknown")
-        for route in inline if isinstance(inline, list) else []:
-            if isinstance(route, dict):
-                targets.extend(self._route_targets(route_table, "routes", route))
+    # --- routes ----------------------------------------------------------------------------------------------
+    def routes(self, table: Res) -> list[RouteEntry]:
+        """Every route of a table: its inline routes (omitted -> none: a new table has only the local route,
+        which AWS does not list) and the aws.ec2.Route resources that name it."""
+        entries: list[RouteEntry] = []
+        if not table.type.startswith("netkit:implicit"):
+            inline = as_list(table.setting("routes", [], "its inline routes"), table, "its inline routes")
+            for route in inline:
+                if not isinstance(route, dict):
+                    raise Undecidable(f"{table.name}: an inline route is not an object", table)
+                entries.append(self._route_entry(table, "routes", route, None))
         for route in self.of_type(ROUTE):
-            tables = self.refs(route, "routeTableId", route.get("routeTableId"), ROUTE_TABLE, DEFAULT_ROUTE_TABLE)
-            if route_table in tables:
-                targets.extend(self._route_targets(route, None, route.props))
-        return targets
+            if table in self.route_tables_in(route, "routeTableId", route.get("routeTableId")):
+                entries.append(self._route_entry(route, None, route.props, route))
+        return entries
 
-    def _route_targets(self, owner: Res, prop: str | None, route: dict[str, Any]) -> list[tuple[str, Res | str]]:
-        default = is_default_route(route)
-        if default is None:
-            raise Undecidable(f"{owner.name}: a route's destination is unknown")
-        if not default:
-            return []
-        fields = (
-            ("natGatewayId", "nat", NAT),
-            ("gatewayId", "igw", IGW),
-            ("transitGatewayId", "tgw", ""),
-            ("networkInterfaceId", "other", ""),
-            ("vpcPeeringConnectionId", "other", ""),
-            ("egressOnlyGatewayId", "other", ""),
-            ("vpcEndpointId", "other", ""),
-        )
-        for key, kind, rtype in fields:
-            value = route.get(key)
-            if value in (None, ""):
-                continue
-            if not rtype:
-                return [(kind, str(value))]
-            found = self.refs(owner, prop or key, value, rtype)
-            if found:
-                return [(kind, r) for r in found]
-            if isinstance(value, str) and not is_unknown(value):
-                prefix = "nat-" if kind == "nat" else "igw-"
-                return [(kind if value.startswith(prefix) else "other", value)]
-            raise Undecidable(f"{owner.name}: the target of its 0.0.0.0/0 route is unknown")
-        return [("other", "no target")]
+    def routes_to(self, table: Res, destination: Network) -> list[Target]:
+        """Targets of the routes whose destination is exactly `destination` (deduplicated: an update's state
+        of a route table lists the aws.ec2.Route resources too)."""
+        found = {}
+        for entry in self.routes(table):
+            if entry.destination == destination:
+                found[(entry.target.kind, entry.target.res.urn if entry.target.res else entry.target.label)] = (
+                    entry.target
+                )
+        return list(found.values())
+
+    def _route_entry(self, owner: Res, prop: str | None, route: Mapping[str, Any], res: Res | None) -> RouteEntry:
+        def state(key: str) -> tuple[str, Any]:
+            """("set"|"absent"|"unknown", value) of one field of the route."""
+            given = route.get(key)
+            if given is None or given == "":
+                return "absent", None
+            if not is_unknown(given) or res is None:
+                return "set", given  # an unknown inside an inline route came from another resource
+            if res.property_dependencies.get(key):
+                return "set", given
+            if res.inputs is not None:
+                return ("absent", None) if res.inputs.get(key) in (None, "") else ("set", given)
+            return "unknown", given
+
+        keys = ("destinationCidrBlock", "destinationIpv6CidrBlock") if res else ("cidrBlock", "ipv6CidrBlock")
+        states = {key: state(key) for key in (*keys, "destinationPrefixListId")}
+        destination: Network | None = None
+        chosen = [k for k in keys if states[k][0] == "set"]
+        if chosen:
+            destination = parse_network(states[chosen[0]][1], owner, "a route's destination")
+        elif any(s == "unknown" for s, _ in states.values()) or states["destinationPrefixListId"][0] != "set":
+            raise Undecidable(f"{owner.name}: a route's destination is unknown", owner)
+        return RouteEntry(owner, destination, self._target(owner, prop, {k: state(k) for k, _, _ in _TARGET_KEYS}))
+
+    def _target(self, owner: Res, prop: str | None, states: Mapping[str, tuple[str, Any]]) -> Target:
+        """The route's target: the first field the program set (AWS takes exactly one)."""
+        chosen = [(key, kind, types) for key, kind, types in _TARGET_KEYS if states[key][0] == "set"]
+        chosen = [(key, kind, types) for key, kind, types in chosen if states[key][1] != "local"]
+        if not chosen:
+            if any(s == "unknown" for s, _ in states.values()):
+                raise Undecidable(f"{owner.name}: a route's target is unknown (its Analyze inputs were not seen)")
+            return Target("other", None, "no target")
+        key, kind, types = chosen[0]
+        given = states[key][1]
+        if not types:
+            return Target("other", None, key if is_unknown(given) else f"{key} {id_label(given)}")
+        found = self.refs(owner, prop or key, given, *types)
+        if len(found) > 1:
+            raise Undecidable(f"{owner.name}: a route's target could be any of {', '.join(r.name for r in found)}")
+        if found:
+            target = found[0]
+            if kind == "hop" and target.type == ENDPOINT:
+                endpoint_type = target.setting("vpcEndpointType", "Gateway", "vpc_endpoint_type")
+                if endpoint_type != "GatewayLoadBalancer":
+                    return Target("other", target, f"VPC endpoint {target.name}")
+            return Target(kind, target, target.name)
+        if isinstance(given, str) and not is_unknown(given):
+            for prefix, prefix_kind in _ID_PREFIX_KINDS.items():
+                if given.startswith(prefix) and prefix_kind == kind:
+                    return Target(kind, None, id_label(given))
+            return Target("other", None, id_label(given))
+        raise Undecidable(f"{owner.name}: a route's {key} is unknown and not linked to a resource", owner)
 
     # --- patterns -------------------------------------------------------------------------------------------
     def hyperplane_associations(self) -> list[Res]:
@@ -308,19 +642,38 @@ class Graph:
                 return True
         return False
 
-    def vpcs_hosting_lambdas(self) -> dict[str, tuple[Res, list[Res], list[Res]]]:
-        """VPC urn -> (vpc, its Lambda subnets, the functions in them). Functions whose VPC is undecidable are
-        skipped by callers through `undecided`."""
+    def vpcs_hosting_lambdas(self) -> tuple[dict[str, tuple[Res, list[Res], list[Res]]], list[Undecidable]]:
+        """VPC urn -> (vpc, its Lambda subnets, the functions in them), and why some functions could not be
+        placed (each function on its own: one unknown never hides the others)."""
         result: dict[str, tuple[Res, list[Res], list[Res]]] = {}
+        problems: list[Undecidable] = []
         for fn in self.vpc_functions():
-            for subnet in self.function_subnets(fn):
-                vpc = self.subnet_vpc(subnet)
+            try:
+                placed = [(subnet, self.subnet_vpc(subnet)) for subnet in self.function_subnets(fn)]
+            except Undecidable as exc:
+                problems.append(Undecidable(str(exc), exc.res or fn))
+                continue
+            for subnet, vpc in placed:
                 entry = result.setdefault(vpc.urn, (vpc, [], []))
                 if subnet not in entry[1]:
                     entry[1].append(subnet)
                 if fn not in entry[2]:
                     entry[2].append(fn)
-        return result
+        return result, problems
 
     def in_vpc(self, res: Res, vpc: Res, prop: str = "vpcId") -> bool:
         return vpc in self.refs(res, prop, res.get(prop), VPC)
+
+    def internet_gateways(self, vpc: Res) -> list[Res]:
+        """Internet gateways attached to the VPC (vpc_id on the gateway, or an InternetGatewayAttachment)."""
+        found = [g for g in self.of_type(IGW) if self.in_vpc(g, vpc)]
+        for attachment in self.of_type(IGW_ATTACHMENT):
+            if self.in_vpc(attachment, vpc):
+                found.extend(self.refs(attachment, "internetGatewayId", attachment.get("internetGatewayId"), IGW))
+        return list({g.urn: g for g in found}.values())
+
+
+def _is_component_type(token: str) -> bool:
+    """Component types are `pkg:module:Name` with no `/` in the module (custom resources have `mod/file`)."""
+    parts = token.split(":")
+    return len(parts) == 3 and "/" not in parts[1] and parts[0] not in ("pulumi", "aws")

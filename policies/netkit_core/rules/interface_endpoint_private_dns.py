@@ -1,49 +1,51 @@
 """`interface-endpoint-private-dns`: Interface endpoints have private DNS on, in a VPC with DNS support and DNS
-hostnames on."""
+hostnames on. Omitted settings take AWS's defaults (pulumi-aws 7 SDK docs for ec2/vpc.py and ec2/vpc_endpoint.py;
+Amazon VPC user guide, "DNS attributes for your VPC"): `enable_dns_support` true, `enable_dns_hostnames` false for
+a VPC you create, `private_dns_enabled` false; an aws.vpc.EndpointPrivateDns resource sets private DNS too. An
+execute-api endpoint in a stack with a public API may keep private DNS off (see execute-api-private-dns)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from netkit_core.graph import (
-    ENDPOINT,
-    VPC,
-    Graph,
-    Res,
-    Undecidable,
-    is_unknown,
-)
+from netkit_core.endpoints import endpoint_type, private_dns, public_apis, service_of
+from netkit_core.graph import ENDPOINT, VPC, Graph, Res
 from netkit_core.rule import Outcome, Rule
+
+
+def _execute_api_beside_public_api(graph: Graph, endpoint: Res) -> bool:
+    """An execute-api endpoint in a stack with a public API must keep private DNS off (execute-api-private-dns),
+    so the two rules never ask for opposite things."""
+    return service_of(graph, endpoint) == "execute-api" and bool(public_apis(graph))
 
 
 def interface_endpoint_private_dns(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     out = Outcome()
     for endpoint in graph.of_type(ENDPOINT):
-        if endpoint.get("vpcEndpointType") != "Interface":
-            continue
 
         def check(endpoint: Res = endpoint) -> None:
-            dns = endpoint.get("privateDnsEnabled")
-            if is_unknown(dns):
-                raise Undecidable(f"{endpoint.name}: private_dns_enabled is unknown")
-            if dns is not True:
+            if endpoint_type(endpoint) != "Interface":
+                return
+            if not private_dns(graph, endpoint) and not _execute_api_beside_public_api(graph, endpoint):
                 out.fail(
                     endpoint,
-                    f"interface endpoint {endpoint.name} has private DNS off: SDK calls to the "
-                    "service's normal name bypass it and fail without internet. Set "
-                    "private_dns_enabled=True",
+                    f"interface endpoint {endpoint.name} has private DNS off: SDK calls to the service's "
+                    "normal name bypass it and fail without internet. Set private_dns_enabled=True",
                 )
             vpc = graph.ref_one(endpoint, "vpcId", VPC, what="VPC")
-            support, hostnames = vpc.get("enableDnsSupport", True), vpc.get("enableDnsHostnames", False)
-            if is_unknown(support) or is_unknown(hostnames):
-                raise Undecidable(f"{vpc.name}: its DNS settings are unknown")
-            if support is False or hostnames is not True:
+            support = vpc.setting("enableDnsSupport", True, "enable_dns_support")
+            hostnames = vpc.setting("enableDnsHostnames", False, "enable_dns_hostnames")
+            if support is not True or hostnames is not True:
+                off = [
+                    n
+                    for n, v in (("enable_dns_support", support), ("enable_dns_hostnames", hostnames))
+                    if v is not True
+                ]
                 out.fail(
                     endpoint,
-                    f"VPC {vpc.name} of interface endpoint {endpoint.name} has "
-                    f"enable_dns_support={support} and enable_dns_hostnames={hostnames}: private DNS "
-                    "needs both on (the DNS trap). LambdaNetwork turns both on",
+                    f"VPC {vpc.name} of interface endpoint {endpoint.name} has {' and '.join(off)} off: private "
+                    "DNS needs both on (the DNS trap). LambdaNetwork turns both on",
                 )
 
         out.attempt(check, endpoint)

@@ -1,14 +1,13 @@
-"""`lambda-multi-az`: A VPC Lambda's subnets span at least 2 availability zones."""
+"""`lambda-multi-az`: A VPC Lambda's subnets span at least 2 availability zones. All of the function's subnets
+must be managed by this program (else undecided, never a false "runs in 1 AZ"); zones given as names and as ids
+cannot be compared offline, so a function is undecided unless one form alone already shows enough zones."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from netkit_core.graph import (
-    Graph,
-    Res,
-)
+from netkit_core.graph import Graph, Res, Undecidable
 from netkit_core.rule import Outcome, Rule
 
 
@@ -18,15 +17,22 @@ def lambda_multi_az(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     for fn in graph.vpc_functions():
 
         def check(fn: Res = fn) -> None:
-            subnets = graph.function_subnets(fn)
-            zones = {graph.subnet_az(s) for s in subnets}
-            if len(zones) < minimum:
-                out.fail(
+            zones = {graph.subnet_zone(s) for s in graph.function_subnets(fn)}
+            by_kind = {kind: {z.value for z in zones if z.kind == kind} for kind in ("name", "id")}
+            if max(len(v) for v in by_kind.values()) >= minimum:
+                return
+            if all(by_kind.values()):
+                raise Undecidable(
+                    f"{fn.name}: its subnets name some zones by name and some by zone id, which cannot be "
+                    "compared offline (use one form)",
                     fn,
-                    f"function {fn.name} runs in {len(zones)} availability zone(s) "
-                    f"({', '.join(sorted(zones))}); give it subnets in at least {minimum} so one AZ "
-                    "failing does not stop it",
                 )
+            names = sorted(str(z) for z in zones)
+            out.fail(
+                fn,
+                f"function {fn.name} runs in {len(names)} availability zone(s) ({', '.join(names)}); give it "
+                f"subnets in at least {minimum} so one AZ failing does not stop it",
+            )
 
         out.attempt(check, fn)
     return out

@@ -1,15 +1,15 @@
-"""`nat-gateway-per-az`: Each AZ with Lambda subnets egresses through a NAT gateway in the same AZ."""
+"""`nat-gateway-per-az`: Each AZ with Lambda subnets egresses through a NAT gateway in the same AZ (a zonal NAT in a
+subnet of that AZ, or a regional NAT gateway serving it: in manual mode the AZs it lists, in automatic mode all).
+Zones named by name on one side and by id on the other cannot be compared offline: undecided, never a false
+"different AZ"."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from netkit_core.graph import (
-    SUBNET,
-    Graph,
-    Res,
-)
+from netkit_core.egress import ipv4_egress, is_regional, nat_serves, nat_zones
+from netkit_core.graph import Graph, Res, Undecidable
 from netkit_core.rule import Outcome, Rule, exempt_from_egress
 
 
@@ -19,35 +19,50 @@ def nat_gateway_per_az(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     for fn in graph.vpc_functions():
         if exempt_from_egress(fn):
             continue
+        try:
+            subnets = graph.function_subnets(fn)
+        except Undecidable as exc:
+            out.undecide(exc.res or fn, str(exc))
+            continue
+        for subnet in subnets:
+            if subnet.urn in seen:
+                continue
+            seen.add(subnet.urn)
 
-        def check(fn: Res = fn) -> None:
-            for subnet in graph.function_subnets(fn):
-                if subnet.urn in seen:
-                    continue
-                seen.add(subnet.urn)
-                zone = graph.subnet_az(subnet)
-                for kind, nat in graph.default_route_targets(graph.subnet_route_table(subnet)):
-                    if kind != "nat" or not isinstance(nat, Res):
+            def check(subnet: Res = subnet) -> None:
+                zone = graph.subnet_zone(subnet)
+                for way in ipv4_egress(graph, subnet, bool(config.get("allowInspectionHop", True))):
+                    nat = way.target.res
+                    if way.target.kind != "nat" or nat is None or nat_serves(graph, nat, zone):
                         continue
-                    nat_zone = graph.subnet_az(graph.ref_one(nat, "subnetId", SUBNET, what="subnet"))
-                    if nat_zone != zone:
+                    if is_regional(nat):
                         out.fail(
                             subnet,
-                            f"Lambda subnet {subnet.name} in {zone} egresses through NAT gateway "
-                            f"{nat.name} in {nat_zone}: an outage of {nat_zone} cuts its egress and "
-                            "traffic pays cross-AZ charges. Use the nat-per-az strategy",
+                            f"Lambda subnet {subnet.name} in {zone} egresses through regional NAT gateway "
+                            f"{nat.name}, whose availability_zone_addresses do not list {zone}: add that AZ",
                         )
+                        continue
+                    nat_zone = ", ".join(str(z) for z in nat_zones(graph, nat) or [])
+                    out.fail(
+                        subnet,
+                        f"Lambda subnet {subnet.name} in {zone} egresses through NAT gateway {nat.name} in "
+                        f"{nat_zone}: an outage of {nat_zone} cuts its egress and traffic pays cross-AZ charges. "
+                        "Use the nat-per-az or nat-regional strategy",
+                    )
 
-        out.attempt(check, fn)
+            out.attempt(check, subnet)
     return out
 
 
 RULE = Rule(
     name="nat-gateway-per-az",
-    description="Each AZ with Lambda subnets egresses through a NAT gateway in the same AZ.",
+    description=(
+        "Each AZ with Lambda subnets egresses through a NAT gateway in the same AZ (a zonal NAT there, or a "
+        "regional NAT gateway serving that AZ)."
+    ),
     enforcement="advisory",
     severity="medium",
-    remediation="Use the nat-per-az egress strategy.",
-    config_schema={},
+    remediation="Use the nat-per-az or nat-regional egress strategy.",
+    config_schema={"allowInspectionHop": {"type": "boolean", "default": True}},
     stack_check=nat_gateway_per_az,
 )

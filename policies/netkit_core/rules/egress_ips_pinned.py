@@ -1,0 +1,82 @@
+"""`egress-ips-pinned`: every NAT gateway that Lambda subnets egress through has Elastic IPs the program allocated,
+so the address a vendor allow-lists cannot change under it: a zonal public NAT its `allocation_id` (an Eip of the
+program or a bring-your-own allocation id); a regional NAT gateway manual mode (`availability_zone_addresses`)
+listing every Lambda AZ with allocation ids. In automatic mode (addresses omitted) AWS picks and adds addresses as
+it expands (pulumi-aws 7 SDK docs, ec2/nat_gateway.py). Advisory; mandatory in prod."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from netkit_core.egress import allocation_set, ipv4_egress, is_regional, regional_addresses
+from netkit_core.graph import Graph, Res, Undecidable, Zone, as_list, same_zone, zone_of
+from netkit_core.rule import Outcome, Rule, exempt_from_egress
+
+
+def _regional_problem(nat: Res, zone: Zone) -> str | None:
+    blocks = regional_addresses(nat)
+    if blocks is None:
+        return (
+            f"regional NAT gateway {nat.name} is in automatic mode: AWS picks its Elastic IPs and adds more as it "
+            "expands, so a vendor allow-list can break. List availability_zone_addresses with allocation ids"
+        )
+    for block in blocks:
+        if same_zone(zone_of(nat, block, "an availability_zone_address"), zone, nat):
+            ids = block.get("allocationIds")
+            if ids is None or (isinstance(ids, list) and not ids):
+                return f"regional NAT gateway {nat.name} lists {zone} without allocation ids"
+            if not all(allocation_set(i) for i in as_list(ids, nat, "allocation_ids")):
+                raise Undecidable(f"{nat.name}: an allocation id for {zone} is not a string", nat)
+            return None
+    return f"regional NAT gateway {nat.name} does not list {zone} in availability_zone_addresses"
+
+
+def egress_ips_pinned(graph: Graph, config: Mapping[str, Any]) -> Outcome:
+    out = Outcome()
+    seen: set[str] = set()
+    for fn in graph.vpc_functions():
+        if exempt_from_egress(fn):
+            continue
+        try:
+            subnets = graph.function_subnets(fn)
+        except Undecidable as exc:
+            out.undecide(exc.res or fn, str(exc))
+            continue
+        for subnet in subnets:
+            if subnet.urn in seen:
+                continue
+            seen.add(subnet.urn)
+
+            def check(subnet: Res = subnet) -> None:
+                for way in ipv4_egress(graph, subnet):
+                    nat = way.target.res
+                    if way.target.kind != "nat" or nat is None:
+                        continue
+                    if nat.setting("connectivityType", "public", "connectivity_type") == "private":
+                        continue  # no public address at all: lambda-vpc-egress-path reports it
+                    if is_regional(nat):
+                        problem = _regional_problem(nat, graph.subnet_zone(subnet))
+                    elif nat.is_set("allocationId"):
+                        problem = None
+                    else:
+                        problem = f"NAT gateway {nat.name} has no allocation_id: its public IP is not one you own"
+                    if problem:
+                        out.fail(nat, f"Lambda subnet {subnet.name} egresses through it, but {problem}")
+
+            out.attempt(check, subnet)
+    return out
+
+
+RULE = Rule(
+    name="egress-ips-pinned",
+    description=(
+        "Every NAT gateway Lambda subnets egress through has program-allocated Elastic IPs (zonal: its "
+        "allocation; regional: manual mode listing every Lambda AZ)."
+    ),
+    enforcement="advisory",
+    severity="medium",
+    remediation="Give zonal NATs an Eip allocation; give a regional NAT availability_zone_addresses for every AZ.",
+    config_schema={},
+    stack_check=egress_ips_pinned,
+)
