@@ -6,12 +6,19 @@ Checks return findings instead of raising, so one report lists every problem at 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from netkit_core.capacity import DEFAULT_CHURN_FACTOR, EniCombination, required_ips
 from netkit_core.enis import is_lambda_eni
+
+from .teardown import owned_eni
+
+STACK_TAG = "netkit:ephemeral"  # components tag every resource of an ephemeral stack with its name
+EC2_FILTER_WILDCARDS = re.compile(r"[*?]")
+DEFAULT_AWS_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -21,10 +28,86 @@ class Finding:
     message: str
 
 
-def ec2_client(region: str, endpoint_url: str | None = None) -> Any:
-    import boto3
+class OutputsError(ValueError):
+    """A malformed or partial outputs file; the message names the field, never its value. Exit status 2."""
 
-    return boto3.session.Session(region_name=region).client("ec2", endpoint_url=endpoint_url)
+
+def aws_client(
+    service: str, region: str, endpoint_url: str | None = None, timeout_seconds: float = DEFAULT_AWS_TIMEOUT
+) -> Any:
+    """A boto3 client whose every call is bounded: connect and read timeouts, and botocore's standard retry mode
+    (throttling and transient errors, a bounded number of attempts)."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=timeout_seconds,
+        read_timeout=timeout_seconds,
+        retries={"mode": "standard", "max_attempts": 3},
+    )
+    return boto3.session.Session(region_name=region).client(service, endpoint_url=endpoint_url, config=config)
+
+
+def ec2_client(region: str, endpoint_url: str | None = None, timeout_seconds: float = DEFAULT_AWS_TIMEOUT) -> Any:
+    return aws_client("ec2", region, endpoint_url, timeout_seconds)
+
+
+def validate_stack_name(stack: str) -> str:
+    """Cleanup selects by the exact `netkit:ephemeral` tag; EC2 filters treat `*` and `?` as wildcards, so a name
+    holding them (or an empty one) could match other stacks' resources."""
+    if not stack or not stack.strip():
+        raise ValueError("--stack must name the ephemeral stack (it is empty)")
+    if EC2_FILTER_WILDCARDS.search(stack):
+        raise ValueError("--stack must be an exact stack name: '*' and '?' are wildcards in EC2 filters")
+    return stack
+
+
+def _list_of_strings(outputs: Mapping[str, Any], key: str, required: bool = False) -> list[str]:
+    value = outputs.get(key)
+    if value is None:
+        if required:
+            raise OutputsError(f"outputs file has no {key}")
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise OutputsError(f"outputs field {key} must be a list of strings (it is a {type(value).__name__})")
+    return list(value)
+
+
+def validate_outputs(record: Any) -> dict[str, Any]:
+    """The stack outputs of a run record (`up --outputs-file`) or a bare outputs object, checked field by field."""
+    if not isinstance(record, Mapping):
+        raise OutputsError(f"outputs file must hold a JSON object (it holds a {type(record).__name__})")
+    outputs = record.get("outputs", record)
+    if not isinstance(outputs, Mapping):
+        raise OutputsError(f"outputs field outputs must be an object (it is a {type(outputs).__name__})")
+    vpc_id = outputs.get("vpc_id")
+    if vpc_id is None:
+        raise OutputsError("outputs file has no vpc_id (was the run stopped before `up` finished?)")
+    if not isinstance(vpc_id, str) or not vpc_id:
+        raise OutputsError(f"outputs field vpc_id must be a non-empty string (it is a {type(vpc_id).__name__})")
+    strategy = outputs.get("egress_strategy", "nat-single")
+    if not isinstance(strategy, str):
+        raise OutputsError(f"outputs field egress_strategy must be a string (it is a {type(strategy).__name__})")
+    return {
+        "vpc_id": vpc_id,
+        "lambda_subnet_ids": _list_of_strings(outputs, "lambda_subnet_ids"),
+        "egress_ips": _list_of_strings(outputs, "egress_ips"),
+        "egress_strategy": strategy,
+    }
+
+
+def check_vpc_exists(ec2: Any, vpc_id: str) -> list[Finding]:
+    """A VPC that is not there is a finding (not a traceback), and every other check is skipped."""
+    try:
+        vpcs = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+    except ec2.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("InvalidVpcID.NotFound", "InvalidVpcID.Malformed"):
+            vpcs = []
+        else:
+            raise
+    if vpcs:
+        return []
+    return [Finding("vpc", False, f"VPC {vpc_id} does not exist in this account and region")]
 
 
 def check_nat_gateways(
@@ -50,7 +133,11 @@ def check_nat_gateways(
     if expected_ips and set(expected_ips) != ips:
         findings.append(
             Finding(
-                "egress-ips", False, f"NAT egress IPs {sorted(ips)} differ from the allow-listed {sorted(expected_ips)}"
+                "egress-ips",
+                False,
+                f"NAT egress IPs {sorted(ips)} differ from the egress_ips output "
+                f"({len(set(expected_ips) - ips)} allow-listed IP(s) not on a NAT gateway, "
+                f"{len(ips - set(expected_ips))} NAT IP(s) not allow-listed)",
             )
         )
     elif expected_ips:
@@ -121,6 +208,8 @@ def check_subnet_capacity(
 ) -> list[Finding]:
     """Free IPs per Lambda subnet against what the capacity model says its ENIs still need."""
     demand = required_ips([EniCombination()] * combinations, other_enis, churn_factor)
+    if not lambda_subnet_ids:  # DescribeSubnets with no ids answers every subnet of the region
+        return [Finding("capacity", False, "no Lambda subnets in the outputs: nothing to check capacity for")]
     subnets = ec2.describe_subnets(SubnetIds=list(lambda_subnet_ids))["Subnets"]
     return [
         Finding(
@@ -155,23 +244,50 @@ def lambda_eni_report(ec2: Any, vpc_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+def stack_security_groups(ec2: Any, vpc_id: str, stack: str) -> set[str]:
+    """Security groups in the VPC whose `netkit:ephemeral` tag is exactly `stack` (checked again in Python: the
+    filter is only a pre-selection)."""
+    paginator = ec2.get_paginator("describe_security_groups")
+    groups = set()
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": f"tag:{STACK_TAG}", "Values": [stack]}]
+    for page in paginator.paginate(Filters=filters):
+        for group in page["SecurityGroups"]:
+            if any(t.get("Key") == STACK_TAG and t.get("Value") == stack for t in group.get("Tags", [])):
+                groups.add(group["GroupId"])
+    return groups
+
+
 def cleanup_after_failed_run(ec2: Any, vpc_id: str | None, stack: str, dry_run: bool = False) -> list[str]:
-    """Delete detached Lambda ENIs in the run's VPC and release unassociated EIPs tagged for this ephemeral
-    stack. Nothing else is touched."""
+    """What a failed ephemeral run left, and only what is provably this stack's: a detached (`available`) Lambda ENI
+    in the VPC whose every security group carries `netkit:ephemeral=<stack>` exactly, and an Elastic IP with that
+    exact tag and no association. Every action is returned (and, in a dry run, only returned)."""
+    validate_stack_name(stack)
     actions = []
+    verb = "would delete" if dry_run else "deleted"
     if vpc_id:
+        own_groups = stack_security_groups(ec2, vpc_id, stack)
         for eni in lambda_eni_report(ec2, vpc_id):
-            if eni["status"] == "available":
-                actions.append(f"delete detached Lambda ENI {eni['id']} in {eni['subnet']}")
-                if not dry_run:
-                    ec2.delete_network_interface(NetworkInterfaceId=eni["id"])
-    addresses = ec2.describe_addresses(Filters=[{"Name": "tag:netkit:ephemeral", "Values": [stack]}])["Addresses"]
-    for address in addresses:
-        if address.get("AssociationId"):
+            if eni["status"] != "available":
+                continue
+            as_api = {"Groups": [{"GroupId": g} for g in eni["groups"]], "SubnetId": eni["subnet"]}
+            if not owned_eni(as_api, own_groups):
+                actions.append(f"kept detached Lambda ENI {eni['id']}: not every security group on it is {stack}'s")
+                continue
+            if not dry_run:
+                ec2.delete_network_interface(NetworkInterfaceId=eni["id"])
+            actions.append(f"{verb} detached Lambda ENI {eni['id']} in {eni['subnet']}")
+    filters = [{"Name": f"tag:{STACK_TAG}", "Values": [stack]}]
+    for address in ec2.describe_addresses(Filters=filters)["Addresses"]:
+        exact = any(t.get("Key") == STACK_TAG and t.get("Value") == stack for t in address.get("Tags", []))
+        if not exact:
             continue
-        actions.append(f"release unassociated Elastic IP {address.get('PublicIp')} ({address['AllocationId']})")
+        if address.get("AssociationId"):
+            actions.append(f"kept Elastic IP {address['AllocationId']}: still associated")
+            continue
         if not dry_run:
             ec2.release_address(AllocationId=address["AllocationId"])
+        verb_ip = "would release" if dry_run else "released"
+        actions.append(f"{verb_ip} unassociated Elastic IP {address['AllocationId']}")
     return actions
 
 
@@ -179,15 +295,23 @@ def verify_deployment(
     ec2: Any, outputs: dict[str, Any], interface_services: Sequence[str] = (), nat_count: int | None = None
 ) -> list[Finding]:
     """Post-deploy checks from a stack's outputs (as `python -m automation up --outputs-file` writes them)."""
-    vpc_id = str(outputs["vpc_id"])
-    subnets = [str(s) for s in outputs.get("lambda_subnet_ids") or []]
-    strategy = str(outputs.get("egress_strategy", "nat-single"))
+    checked = validate_outputs(outputs)
+    vpc_id = checked["vpc_id"]
+    missing = check_vpc_exists(ec2, vpc_id)
+    if missing:
+        return missing
+    subnets = checked["lambda_subnet_ids"]
+    strategy = checked["egress_strategy"]
     findings: list[Finding] = []
     if strategy.startswith("nat"):
-        findings += check_nat_gateways(ec2, vpc_id, [str(i) for i in outputs.get("egress_ips") or []], nat_count)
+        findings += check_nat_gateways(ec2, vpc_id, checked["egress_ips"], nat_count)
+    if not subnets:
+        findings.append(Finding("routes", False, "no lambda_subnet_ids in the outputs: routes and capacity unchecked"))
+    elif strategy.startswith("nat"):
         findings += check_routes(ec2, subnets, "nat")
     elif strategy == "hyperplane-eip":
         findings += check_routes(ec2, subnets, "igw")
     findings += check_endpoints(ec2, vpc_id, ["s3", "dynamodb", *interface_services])
-    findings += check_subnet_capacity(ec2, subnets, other_enis=len(interface_services))
+    if subnets:
+        findings += check_subnet_capacity(ec2, subnets, other_enis=len(interface_services))
     return findings

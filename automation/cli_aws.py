@@ -1,4 +1,8 @@
-"""`aws`: post-deploy checks, Lambda ENIs and cleanup with boto3."""
+"""`aws`: post-deploy checks, Lambda ENIs and cleanup with boto3.
+
+Every AWS call is bounded (`--timeout`: botocore connect/read timeouts, standard retries). Failures are one line
+naming the operation and AWS's error code, never a value from the outputs file or the environment.
+"""
 
 from __future__ import annotations
 
@@ -18,35 +22,74 @@ def add_parser(sub: Any) -> None:
     verify.add_argument("--nat-count", type=int, default=None, help="expected number of NAT gateways")
     enis = aws_sub.add_parser("enis", help="Lambda Hyperplane ENIs of a VPC (describe-network-interfaces)")
     enis.add_argument("--vpc-id", required=True)
-    cleanup = aws_sub.add_parser("cleanup", help="remove detached Lambda ENIs and unassociated ephemeral EIPs")
-    cleanup.add_argument("--vpc-id", default=None)
-    cleanup.add_argument("--stack", required=True, help="the ephemeral stack whose EIPs may be released")
-    cleanup.add_argument("--dry-run", action="store_true")
+    cleanup = aws_sub.add_parser(
+        "cleanup",
+        help="remove what a failed ephemeral run left: only resources carrying the stack's exact tag",
+        description=(
+            "Deletes a detached (available) Lambda ENI in --vpc-id only when every security group on it carries "
+            "netkit:ephemeral=<STACK> exactly, and releases an Elastic IP only with that exact tag and no "
+            "association. Prints every action. Run it for the stack's own VPC."
+        ),
+    )
+    cleanup.add_argument("--vpc-id", default=None, help="the ephemeral stack's own VPC (ENIs are only looked for here)")
+    cleanup.add_argument("--stack", required=True, help="the exact ephemeral stack name (no * or ?)")
+    cleanup.add_argument("--dry-run", action="store_true", help="print what would be done, change nothing")
     for p in (verify, enis, cleanup):
         p.add_argument("--region", default="us-east-1")
         p.add_argument("--endpoint-url", default=None, help="AWS endpoint (LocalStack, moto server)")
+        p.add_argument("--timeout", type=float, default=30.0, help="seconds allowed per AWS call (default: 30)")
+
+
+def _aws_failure(exc: Exception, timeout: float) -> ValueError:
+    """One safe line for a botocore failure: the operation and AWS's code, no URL, ARN or value."""
+    from botocore import exceptions as bce
+
+    if isinstance(exc, bce.ClientError):
+        operation = getattr(exc, "operation_name", "an AWS call")
+        return ValueError(f"AWS {operation} failed: {exc.response.get('Error', {}).get('Code', 'error')}")
+    if isinstance(exc, bce.ConnectTimeoutError | bce.ReadTimeoutError):
+        return ValueError(f"an AWS call did not answer within --timeout {timeout:g}s")
+    if isinstance(exc, bce.EndpointConnectionError):
+        return ValueError("could not connect to the AWS endpoint (check --endpoint-url, --region and the network)")
+    if isinstance(exc, bce.NoCredentialsError | bce.PartialCredentialsError):
+        return ValueError("no usable AWS credentials (configure a profile, role or the AWS_* variables)")
+    return ValueError(f"AWS call failed: {type(exc).__name__}")
 
 
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from . import aws_ops
 
-    ec2 = aws_ops.ec2_client(args.region, args.endpoint_url)
-    if args.aws_command == "enis":
-        print(json.dumps(aws_ops.lambda_eni_report(ec2, args.vpc_id), indent=2))
-        return EXIT_PASSED
+    if args.timeout <= 0:
+        raise ValueError("--timeout must be positive")
+    record: Any = None
     if args.aws_command == "cleanup":
-        for line in aws_ops.cleanup_after_failed_run(ec2, args.vpc_id, args.stack, args.dry_run) or ["nothing to do"]:
-            print(line)
-        return EXIT_PASSED
+        aws_ops.validate_stack_name(args.stack)
+    elif args.aws_command == "verify":
+        try:
+            record = json.loads(args.outputs.read_text())
+        except OSError as exc:
+            raise ValueError(f"cannot read outputs file {args.outputs}: {exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"outputs file {args.outputs} is not JSON (line {exc.lineno})") from None
+        record = aws_ops.validate_outputs(record)
+    ec2 = aws_ops.ec2_client(args.region, args.endpoint_url, args.timeout)
     try:
-        record = json.loads(args.outputs.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"cannot read outputs {args.outputs}: {exc}") from None
-    outputs = record.get("outputs", record)
-    services = [s for s in args.interface_endpoints.split(",") if s]
-    findings = aws_ops.verify_deployment(ec2, outputs, services, args.nat_count)
+        if args.aws_command == "enis":
+            print(json.dumps(aws_ops.lambda_eni_report(ec2, args.vpc_id), indent=2))
+            return EXIT_PASSED
+        if args.aws_command == "cleanup":
+            actions = aws_ops.cleanup_after_failed_run(ec2, args.vpc_id, args.stack, args.dry_run)
+            for line in actions or ["nothing to clean up"]:
+                print(line)
+            return EXIT_PASSED
+        services = [s for s in args.interface_endpoints.split(",") if s]
+        findings = aws_ops.verify_deployment(ec2, record, services, args.nat_count)
+    except (BotoCoreError, ClientError) as exc:
+        raise _aws_failure(exc, args.timeout) from None
     for finding in findings:
         print(f"{'ok  ' if finding.ok else 'FAIL'} {finding.check}: {finding.message}")
     return EXIT_PASSED if all(f.ok for f in findings) else EXIT_VIOLATIONS

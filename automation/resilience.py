@@ -15,6 +15,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# AWS refuses to delete a security group or subnet that an ENI (Lambda's Hyperplane ENIs, for minutes) still uses.
+DEPENDENCY_VIOLATION = (
+    r"DependencyViolation.*(security group|subnet|network interface|sg-|subnet-)|has a dependent object"
+)
+
 # pattern -> why it is worth retrying
 TRANSIENT_ERRORS: dict[str, str] = {
     r"RequestLimitExceeded|Throttling(Exception)?|Rate exceeded|TooManyRequestsException|SlowDown": (
@@ -26,7 +31,7 @@ TRANSIENT_ERRORS: dict[str, str] = {
     r"the stack is currently locked|Another update is currently in progress|conflict: .*update": (
         "another update held the stack lock"
     ),
-    r"DependencyViolation.*(security group|subnet|network interface)|has a dependent object": (
+    DEPENDENCY_VIOLATION: (
         "Lambda Hyperplane ENIs still hold the security group or subnet (AWS releases them within ~20-45 min)"
     ),
     r"InvalidParameterValueException.*(role|Role).*cannot be assumed": (
@@ -40,7 +45,7 @@ NEVER_RETRY: tuple[str, ...] = (
 
 
 class EngineTimeoutError(Exception):
-    """An engine call ran past its deadline; it was cancelled."""
+    """An engine call ran past its deadline; its process was stopped."""
 
 
 class RetriesExhaustedError(Exception):
@@ -97,8 +102,21 @@ def with_retries(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def with_timeout(operation: Callable[[], T], seconds: float, on_timeout: Callable[[], None], describe: str) -> T:
-    """Run `operation` in a worker thread; past `seconds`, call `on_timeout` (cancel) and raise."""
+def is_dependency_violation(output: str) -> bool:
+    return bool(re.search(DEPENDENCY_VIOLATION, output))
+
+
+def with_timeout(
+    operation: Callable[[], T],
+    seconds: float,
+    on_timeout: Callable[[], None],
+    describe: str,
+    join_seconds: float = 60.0,
+) -> T:
+    """Run `operation` in a worker thread; past `seconds`, call `on_timeout` and raise.
+
+    `on_timeout` must stop the engine process and return only once it is gone (`process_control.stop_process`),
+    so whatever the caller does next (cleanup, destroy) never runs beside a live update."""
     result: list[T] = []
     error: list[BaseException] = []
 
@@ -113,8 +131,8 @@ def with_timeout(operation: Callable[[], T], seconds: float, on_timeout: Callabl
     worker.join(seconds)
     if worker.is_alive():
         on_timeout()
-        worker.join(60)
-        raise EngineTimeoutError(f"{describe} did not finish within {seconds:g}s and was cancelled")
+        worker.join(join_seconds)
+        raise EngineTimeoutError(f"{describe} did not finish within {seconds:g}s and was stopped")
     if error:
         raise error[0]
     return result[0]

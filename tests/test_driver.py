@@ -5,6 +5,7 @@ import json
 import os
 import stat
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,8 +137,8 @@ def test_retries_only_known_transient_errors() -> None:
 
 def test_timeout_cancels() -> None:
     cancelled = []
-    with pytest.raises(EngineTimeoutError, match="cancelled"):
-        with_timeout(lambda: __import__("time").sleep(3), 0.2, lambda: cancelled.append(True), "up")
+    with pytest.raises(EngineTimeoutError, match="stopped"):
+        with_timeout(lambda: time.sleep(3), 0.2, lambda: cancelled.append(True), "up")
     assert cancelled == [True]
 
 
@@ -174,14 +175,145 @@ def test_failing_up_still_destroys_and_removes(standin: Path) -> None:
     assert not list((driver.STATE_DIR / "workspaces").iterdir())
 
 
-def test_timeout_cancels_and_cleans_up(standin: Path) -> None:
-    behave(standin, up="hang")
-    out = driver.STATE_DIR / "record.json"
-    with pytest.raises(EngineTimeoutError):
-        driver.ephemeral_run(driver.EphemeralOptions(), settings(timeout_seconds=3), {}, out)
+def started(state: Path) -> list[dict[str, Any]]:
+    """Engine operations (up/destroy) the stand-in started: their pid and their plugin child's pid."""
+    path = state / "started.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def alive(pid: int) -> bool:
+    from tests.standin_cli import alive as standin_alive
+
+    return standin_alive(pid)
+
+
+def lock_files(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / ".netkit" / "state" / ".pulumi" / "locks").glob("**/*.json"))
+
+
+def _stop_scenario(standin: Path, tmp_path: Path, behavior: str, **overrides: Any) -> dict[str, Any]:
+    """An ephemeral run whose `up` hangs past its deadline; returns the run record."""
+    behave(standin, up=behavior)
+    out = tmp_path / "record.json"
+    with pytest.raises(EngineTimeoutError, match="stopped"):
+        driver.ephemeral_run(driver.EphemeralOptions(), settings(timeout_seconds=8, **overrides), {}, out)
+    record: dict[str, Any] = json.loads(out.read_text())
+    hung = next(s for s in started(standin) if s["command"] == "up")
+    destroy_call = next(c for c in calls(standin) if c["args"] and c["args"][0] == "destroy")
+    # the engine and the plugin it started were gone before the cleanup's first engine call
+    assert not alive(hung["pid"]) and not alive(hung["plugin_pid"])
+    assert destroy_call["alive_engine_processes"] == []
+    changes = [json.loads(line) for line in (standin / "changes.jsonl").read_text().splitlines()]
+    assert changes and all(c["time"] < destroy_call["time"] for c in changes if c["pid"] == hung["pid"])
+    assert lifecycle(standin)[-2:] == ["destroy", "stack rm"]
+    assert any("timed out after 8s" in e for e in record["errors"])
+    return record
+
+
+def stop_details(record: dict[str, Any]) -> list[str]:
+    phase = next(p for p in record["phases"] if p["phase"] == "stop up")
+    assert phase["result"] == "engine stopped"
+    return list(phase["details"])
+
+
+def test_deadline_interrupts_the_engine_and_cleans_up_after_it_is_gone(standin: Path, tmp_path: Path) -> None:
+    """The CLI's first SIGINT is a graceful cancel that releases the lock: no `pulumi cancel` is needed."""
+    record = _stop_scenario(standin, tmp_path, "hang")
+    details = stop_details(record)
+    assert details[0] == "SIGINT sent (graceful cancel)"
+    assert not any("SIGKILL" in d for d in details)
+    assert "cancel" not in lifecycle(standin)
+    assert lock_files(tmp_path) == []
+
+
+def test_an_engine_that_needs_a_second_sigint_leaves_a_lock_that_cancel_clears(standin: Path, tmp_path: Path) -> None:
+    record = _stop_scenario(standin, tmp_path, "hang-stubborn", cancel_grace_seconds=1)
+    details = stop_details(record)
+    assert any("second SIGINT" in d for d in details)
+    assert any("left its lock" in d for d in details) and "`pulumi cancel` cleared the lock" in details
     cmds = lifecycle(standin)
-    assert "cancel" in cmds and cmds[-2:] == ["destroy", "stack rm"]
-    assert any("timed out" in e for e in json.loads(out.read_text())["errors"])
+    assert cmds.index("up") < cmds.index("cancel") < cmds.index("destroy")
+    assert lock_files(tmp_path) == []
+
+
+def test_an_engine_that_ignores_sigint_is_killed_with_its_plugins(standin: Path, tmp_path: Path) -> None:
+    record = _stop_scenario(standin, tmp_path, "hang-unkillable", cancel_grace_seconds=1, kill_wait_seconds=1)
+    details = stop_details(record)
+    assert any("SIGKILL" in d for d in details) and any("no process of its session is left" in d for d in details)
+    assert "cancel" in lifecycle(standin)
+
+
+def test_the_standin_ignores_cancel_like_a_diy_backend(standin: Path, tmp_path: Path) -> None:
+    """`pulumi cancel` on a DIY backend deletes the lock and nothing else: the update keeps running. (So the
+    driver must never rely on it to stop an update.)"""
+    import subprocess
+
+    behave(standin, up="hang")
+    backend = tmp_path / "backend"
+    env = {**os.environ, "PULUMI_BACKEND_URL": f"file://{backend}"}
+    (standin / "state.json").write_text(
+        json.dumps({"stacks": {"s": {"config": {}, "tags": {}, "outputs": {}, "history": []}}})
+    )
+    pulumi = str(tmp_path / "bin" / "pulumi")
+    update = subprocess.Popen([pulumi, "up", "--yes", "--skip-preview", "--stack", "s"], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not list(backend.glob(".pulumi/locks/**/*.json")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert list(backend.glob(".pulumi/locks/**/*.json"))
+        subprocess.run([pulumi, "cancel", "--yes", "--stack", "s"], env=env, check=True, capture_output=True)
+        assert not list(backend.glob(".pulumi/locks/**/*.json"))  # the lock is gone ...
+        time.sleep(0.5)
+        assert update.poll() is None  # ... and the update goes on
+    finally:
+        update.kill()
+        update.wait()
+
+
+def test_lock_clearing_rules() -> None:
+    from automation.stack_lock import LockFile, backend_kind, decide_lock_clearing
+
+    assert [backend_kind(u) for u in ("file:///x", "s3://b", "gs://b", "azblob://c", "https://api.pulumi.com")] == [
+        "file",
+        "diy",
+        "diy",
+        "diy",
+        "cloud",
+    ]
+    ours, theirs = LockFile(Path("a.json"), 41, "host"), LockFile(Path("b.json"), 42, "host")
+    assert decide_lock_clearing("file", False, 41, "host", [ours]).clear  # left behind by the dead process
+    assert not decide_lock_clearing("file", True, 41, "host", [ours, theirs]).clear  # another process's lock
+    assert not decide_lock_clearing("file", True, 41, "other-host", [ours]).clear
+    assert not decide_lock_clearing("file", True, 41, "host", []).clear
+    assert not decide_lock_clearing("diy", False, 41, "host").clear  # graceful exit released it
+    assert decide_lock_clearing("diy", True, 41, "host").clear and decide_lock_clearing("cloud", True, 41, "h").clear
+
+
+def test_stop_process_reaches_children_in_their_own_process_group() -> None:
+    """Plugins run in their own process groups (Setpgid): only the session sweep finds them."""
+    import subprocess
+
+    from automation.process_control import session_members, stop_process
+
+    script = (
+        "import signal, subprocess, sys, time\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import signal,time\\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\\nwhile True: time.sleep(1)'], process_group=0)\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    assert process.stdout is not None
+    child = int(process.stdout.readline())
+    assert child in session_members(process.pid)
+    started_at = time.monotonic()
+    report = stop_process(process, grace_seconds=0.5, kill_wait_seconds=1)
+    assert report.gone and report.killed and report.forced
+    assert not alive(child) and not alive(process.pid)
+    assert time.monotonic() - started_at < 10
 
 
 def test_transient_error_is_retried(standin: Path) -> None:
