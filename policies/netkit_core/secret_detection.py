@@ -171,6 +171,13 @@ _SETTING_WORDS = frozenset(
         "MAX",
         "MIN",
         "HEADER",
+        "HEADERS",
+        "PATTERN",
+        "REGEX",
+        "TEMPLATE",
+        "URLS",
+        "HOSTS",
+        "PORTS",
         "FILE",
         "TYPE",
         "MODE",
@@ -294,8 +301,9 @@ _LOG_LEVELS = frozenset(
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:\S+$")
 _PATH = re.compile(r"^(/|\./|~/)[\w.@+-]*(/[\w.@+-]*)*$")
 # Lowercase words joined by separators: resource names, secret names, regions, hostnames without a scheme.
-_RESOURCE_NAME = re.compile(r"^[a-z0-9]+([._/:-][a-z0-9]+)+$")
-_HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?$")
+_RESOURCE_NAME = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)+$")
+_HOST = re.compile(r"^([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\.?(:\d{1,5})?$")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _SECRET_QUERY_KEYS = frozenset(
     {
@@ -339,7 +347,13 @@ def _entropy_hits(token: str) -> list[str]:
 def url_credential(value: str) -> str | None:
     """The detector name when a URL or connection string carries a credential, else None."""
     text = value.strip()
-    if "://" in text:
+    pairs = [p.partition("=") for p in re.split(r"[;&]", text) if "=" in p]
+    if len(pairs) >= 2 or (pairs and ";" in text):
+        for key, _, item in pairs:
+            normalized = key.strip().lower().replace(" ", "")
+            if normalized in _SECRET_QUERY_KEYS and item.strip() and not is_reference(item.strip()):
+                return "connection string with a credential"
+    if _URL.match(text):
         try:
             parts = urlsplit(text)
             password = parts.password
@@ -353,14 +367,12 @@ def url_credential(value: str) -> str | None:
         for segment in [*parts.path.split("/"), *(v for _, v in parse_qsl(parts.query))]:
             if _entropy_hits(segment):
                 return "URL with a token in it"
-        return None
-    pairs = [p.partition("=") for p in re.split(r"[;&]", text) if "=" in p]
-    if len(pairs) >= 2 or (pairs and ";" in text):
-        for key, _, item in pairs:
-            normalized = key.strip().lower().replace(" ", "")
-            if normalized in _SECRET_QUERY_KEYS and item.strip() and not is_reference(item.strip()):
-                return "connection string with a credential"
     return None
+
+
+def _looks_random(token: str) -> bool:
+    """A token of a generated identifier or key (letters and digits mixed, 8 characters or more)."""
+    return len(token) >= 8 and any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
 
 
 def cannot_be_secret(value: str) -> bool:
@@ -377,7 +389,7 @@ def cannot_be_secret(value: str) -> bool:
         or _SIZE.match(text)
         or _ARN.match(text)
         or _PATH.match(text)
-        or _RESOURCE_NAME.match(text)
+        or (_RESOURCE_NAME.match(text) and not any(_looks_random(t) for t in re.split(r"[._/-]", text)))
         or _HOST.match(text)
         or _EMAIL.match(text)
         or is_reference(text)
@@ -388,8 +400,8 @@ def cannot_be_secret(value: str) -> bool:
         return True
     except ValueError:
         pass
-    if "://" in text:
-        return url_credential(text) is None and not _entropy_hits(text)
+    if _URL.match(text):
+        return url_credential(text) is None
     parts = [p for p in re.split(r"[\s,]+", text) if p]
     return len(parts) > 1 and all(cannot_be_secret(p) for p in parts)
 
