@@ -1,16 +1,72 @@
-"""`run_check`: run a Pulumi program offline and feed it to a policy pack; the API behind `automation check`."""
+"""`run_check`: run a Pulumi program offline and feed it to a policy pack; the API behind `netkit check`.
+
+The pack is started as the Pulumi CLI starts it (offline/pack_process.py) and configured as the engine configures
+it (offline/policy_config.py); `Analyze` calls stream while the program runs (offline/analyzer.py).
+"""
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.resources
+import inspect
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from .offline.analyzer import AnalysisSession, PolicyPackProcess, load_policy_config
-from .offline.engine import Mode, run_program
-from .offline.report import Report, capacity_rows, cost_estimate
-from .offline.stack_config import load_stack_config
+import yaml
+
+from .offline.analyzer import AnalysisSession
+from .offline.engine import Mode, ProgramRun, RecordedResource, run_program
+from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, StackInfo
+from .offline.policy_config import load_policy_config
+from .offline.report import Report, Source, capacity_rows, cost_estimate
+from .offline.stack_config import StackConfig, load_stack_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PACK = REPO_ROOT / "policies"
+PACKAGED_PACK = "lambda_netkit.policy_pack"
+
+
+def tool_version() -> str:
+    try:
+        return importlib.metadata.version("lambda-netkit")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def in_repository() -> bool:
+    """Running from the repository (or an editable install of it), where `policies/` is the pack."""
+    return (DEFAULT_PACK / MANIFEST).is_file() and (REPO_ROOT / "automation" / "check.py").is_file()
+
+
+@contextmanager
+def default_pack() -> Iterator[Path]:
+    """The repository's `policies/`, or, from a pip install, the pack shipped in the distribution
+    (`lambda_netkit.policy_pack`) materialized into a temporary directory whose PulumiPolicy.yaml names the running
+    environment as its virtualenv (its `netkit_core` and `pulumi-policy` are installed there)."""
+    if in_repository():
+        yield DEFAULT_PACK
+        return
+    try:
+        shipped = importlib.resources.files(PACKAGED_PACK)
+    except ModuleNotFoundError:
+        raise PolicyPackError("no default policy pack: pass --policy-pack DIR") from None
+    with tempfile.TemporaryDirectory(prefix="netkit-pack-") as tmp:
+        target = Path(tmp) / "policy_pack"
+        with importlib.resources.as_file(shipped) as source:
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+        manifest = yaml.safe_load((target / MANIFEST).read_text(encoding="utf-8")) or {}
+        options: dict[str, Any] = {}
+        if (Path(sys.prefix) / "bin" / "python").is_file():
+            options["virtualenv"] = sys.prefix
+        manifest["runtime"] = {"name": "python", "options": options} if options else "python"
+        (target / MANIFEST).write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+        yield target
 
 
 def default_policy_config(pack_dir: Path, environment: str) -> Path | None:
@@ -18,51 +74,184 @@ def default_policy_config(pack_dir: Path, environment: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def repository_root(program_dir: Path) -> Path:
+    """The git top-level of the program (SARIF paths are relative to it), else the program directory."""
+    program_dir = program_dir.resolve()
+    for directory in (program_dir, *program_dir.parents):
+        if (directory / ".git").exists():
+            return directory
+    return program_dir
+
+
+def stack_tags(program_dir: Path, config: StackConfig) -> dict[str, str]:
+    """The tags the CLI gives a stack from Pulumi.yaml and `pulumi:tags` config (pkg/backend/stack.go,
+    GetEnvironmentTagsForCurrentStack); sent in ConfigureStack."""
+    tags = {"pulumi:project": config.project, "pulumi:runtime": "python"}
+    try:
+        project = yaml.safe_load((program_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        project = {}
+    if isinstance(project, dict):
+        runtime = project.get("runtime")
+        name = runtime.get("name") if isinstance(runtime, dict) else runtime
+        if isinstance(name, str):
+            tags["pulumi:runtime"] = name
+        if isinstance(project.get("description"), str):
+            tags["pulumi:description"] = project["description"]
+    raw = config.get("pulumi:tags")
+    if raw:
+        try:
+            extra = json.loads(raw)
+        except json.JSONDecodeError:
+            extra = None
+        if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+            raise PolicyPackError("pulumi:tags must be an object of strings")
+        tags.update(extra)
+    return tags
+
+
+def _accepts(function: Callable[..., Any], name: str) -> bool:
+    """Transitional: the runner's API grows keyword arguments (team interface 3); pass only what it knows."""
+    return name in inspect.signature(function).parameters
+
+
+def _load_config(program_dir: Path, stack: str, overrides: Mapping[str, str] | None, stack_named: bool) -> StackConfig:
+    kwargs: dict[str, Any] = {}
+    if overrides and _accepts(load_stack_config, "overrides"):
+        kwargs["overrides"] = dict(overrides)
+    if stack_named and _accepts(load_stack_config, "stack_named"):
+        kwargs["stack_named"] = True
+    config = load_stack_config(program_dir, stack, **kwargs)
+    if overrides and "overrides" not in kwargs:
+        for key, value in overrides.items():
+            config.values[key if ":" in key else f"{config.project}:{key}"] = value
+    return config
+
+
+def _run(
+    program_dir: Path,
+    stack: str,
+    mode: Mode,
+    config: StackConfig,
+    timeout: float,
+    fixtures: Path | None,
+    on_resource: Callable[[RecordedResource], None],
+) -> ProgramRun:
+    kwargs: dict[str, Any] = {}
+    if _accepts(run_program, "timeout"):
+        kwargs["timeout"] = timeout
+    if fixtures is not None:
+        if not _accepts(run_program, "fixtures"):
+            raise PolicyPackError("--fixtures needs the new program runner (not available yet)")
+        from .offline import engine
+
+        kwargs["fixtures"] = engine.load_fixtures(fixtures)  # type: ignore[attr-defined]
+    if _accepts(run_program, "on_resource"):
+        kwargs["on_resource"] = on_resource
+    return run_program(program_dir, stack, mode, config, **kwargs)
+
+
+def _sources(run: ProgramRun, root: Path) -> dict[str, Source]:
+    sources: dict[str, Source] = {}
+    for resource in run.resources:
+        file = getattr(resource, "source_file", "")
+        if not file:
+            continue
+        path = Path(file)
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        sources[resource.urn] = Source(shown.as_posix(), int(getattr(resource, "source_line", 0) or 0))
+    return sources
+
+
 def run_check(
     program_dir: Path | str = REPO_ROOT,
     stack: str = "dev",
     mode: Mode = "preview",
-    policy_pack: Path | str = DEFAULT_PACK,
+    policy_pack: Path | str | None = None,
     policy_config: Path | str | None = None,
     pack: PolicyPackProcess | None = None,
+    *,
+    config_overrides: Mapping[str, str] | None = None,
+    stack_named: bool = False,
+    fixtures: Path | str | None = None,
+    timeout: float = 600.0,
 ) -> Report:
-    """Run the program under the mock runtime in `mode` and analyze it with the pack.
+    """Run the program in `mode` and analyze it with the pack.
 
-    `pack` lets a caller reuse one running pack across many checks (tests do); otherwise a pack process is
-    started for this check and always stopped. Raises ProgramLoadError, ProgramError or PolicyPackError.
+    `pack` lets a caller reuse one running pack across many checks (tests do; ConfigureStack is sent again, the
+    launch environment stays the first stack's); otherwise a pack process is started for this check, as the CLI
+    starts it, and always stopped. Raises ProgramLoadError, ProgramError, PolicyPackError (and its
+    PolicyConfigError) or DuplicateResourceError.
     """
-    program_dir, pack_dir = Path(program_dir), Path(policy_pack)
-    config = load_stack_config(program_dir, stack)
+    program_dir = Path(program_dir)
+    config = _load_config(program_dir, stack, config_overrides, stack_named)
     environment = config.get("netkit:environment") or stack
-    config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
-    user_config = load_policy_config(config_path)
-    own = PolicyPackProcess(pack_dir) if pack is None else None
-    active = own or pack
-    assert active is not None
-    try:
-        # Configure before running the program, so a bad policy config fails before any work is done.
-        session = AnalysisSession(active, user_config, stack, config.project, config.region)
+    info = StackInfo(
+        project=config.project,
+        stack=stack,
+        dry_run=mode == "preview",
+        config=dict(config.values),
+        secret_keys=tuple(config.secret_keys),
+        tags=stack_tags(program_dir, config),
+    )
+    with _pack_dir(policy_pack) as pack_dir:
+        config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
+        user_config, config_warnings = load_policy_config(config_path)
+        own = PolicyPackProcess(pack_dir, info) if pack is None else None
+        active = own or pack
+        assert active is not None
         try:
-            run = run_program(program_dir, stack, mode, config)
-        except BaseException:
-            session.close()
-            raise
-        result = session.analyze(run)
-    finally:
-        if own is not None:
-            own.close()
+            if own is None:
+                active.configure_stack(info)
+            # Configure before running the program, so a bad policy config fails before any work is done.
+            session = AnalysisSession(active, user_config, stack, config.project, config.values)
+            try:
+                run = _run(
+                    program_dir, stack, mode, config, timeout, Path(fixtures) if fixtures else None, session.submit
+                )
+            except BaseException:
+                session.close()
+                raise
+            result = session.analyze(run)
+        finally:
+            if own is not None:
+                own.close()
     notes = list(run.notes)
     if config_path is None:
         notes.append(f"no policy config for environment {environment!r}: the pack's defaults apply")
+    notes.extend(
+        f"{token}: its children are not visible offline (a multi-language component)"
+        for token in getattr(run, "remote_components", [])
+    )
+    root = repository_root(program_dir)
+    main = config.main.resolve()
     return Report(
         stack=stack,
         mode=mode,
-        resources=[{"urn": r.urn, "type": r.type, "name": r.name} for r in run.resources],
+        resources=[{"urn": r.urn, "type": r.type, "name": r.name} for r in session.registered],
         violations=result.violations,
         not_run=result.not_run,
-        warnings=run.warnings,
+        warnings=[*config_warnings, *result.warnings, *run.warnings],
         notes=notes,
         capacity=capacity_rows(run.resources, session.properties.get("lambda-subnet-capacity", {})),
-        cost=cost_estimate(run.resources, environment),
+        cost=cost_estimate(run.resources, environment, config.region),
         environment=environment,
+        suppressed=result.suppressed,
+        sources=_sources(run, root),
+        rules=result.rules,
+        program_stdout=getattr(run, "stdout", ""),
+        program_stderr=getattr(run, "stderr", ""),
+        tool_version=tool_version(),
+        pack_name=result.pack_name,
+        pack_version=result.pack_version,
+        entry_point=Source((main.relative_to(root) if main.is_relative_to(root) else main).as_posix(), 1),
     )
+
+
+@contextmanager
+def _pack_dir(policy_pack: Path | str | None) -> Iterator[Path]:
+    if policy_pack is not None:
+        yield Path(policy_pack)
+        return
+    with default_pack() as path:
+        yield path
