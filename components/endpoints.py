@@ -4,10 +4,17 @@ Seed 003: gateway endpoints are free, so S3 and DynamoDB traffic should never pa
 decision"); interface endpoints (~$7/month per AZ) keep SQS, Secrets Manager & co. off the NAT and the internet,
 but only work transparently with private DNS on, on a VPC with DNS support and hostnames (the DNS trap). Their
 security group admits TCP 443 from the Lambda security groups only, never the whole VPC CIDR.
+
+Endpoint policy: AWS's default endpoint policy allows every action on every resource to any principal, so
+credentials from another account could move data out through our endpoint. Each endpoint gets an
+identity-perimeter policy instead: any action, but only by principals of this account (`aws:PrincipalAccount`);
+resources are not restricted, because Lambda, ECR and package mirrors read AWS-owned S3 buckets. Pass `policy` to
+use your own document.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +33,25 @@ def service_name(region: str, service: str) -> str:
     return f"com.amazonaws.{region}.{service}"
 
 
+def own_account_policy(account_id: str) -> str:
+    """An endpoint policy that lets only this account's principals use the endpoint (pure)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "OnlyThisAccountsPrincipals",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id}},
+                }
+            ],
+        }
+    )
+
+
 @dataclass(frozen=True)
 class VpcEndpointsArgs:
     """`subnet_ids`: one Lambda subnet per AZ for the interface endpoints' ENIs (one IP each). `region=None`
@@ -38,6 +64,7 @@ class VpcEndpointsArgs:
     interface_services: Sequence[str] = ()
     gateway_services: Sequence[str] = GATEWAY_SERVICES
     allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    policy: str | None = None  # None: only this account's principals (own_account_policy)
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -74,7 +101,9 @@ class VpcEndpoints(pulumi.ComponentResource):
     def __init__(self, name: str, args: VpcEndpointsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate_endpoint_args(args)
         super().__init__("netkit:endpoints:VpcEndpoints", name, None, opts)
-        region = args.region or aws.get_region(opts=pulumi.InvokeOptions(parent=self)).region
+        invoke = pulumi.InvokeOptions(parent=self)  # the component's provider decides region and account
+        region = args.region or aws.get_region(opts=invoke).region
+        policy = args.policy or own_account_policy(aws.get_caller_identity(opts=invoke).account_id)
         self._name = name
         tags = dict(args.tags)
         self.gateway_endpoints = {
@@ -84,6 +113,7 @@ class VpcEndpoints(pulumi.ComponentResource):
                 service_name=service_name(region, service),
                 vpc_endpoint_type="Gateway",
                 route_table_ids=list(args.route_table_ids),
+                policy=policy,
                 tags=merge_tags(tags, Name=f"{name}-{service}"),
                 opts=child_opts(self),
             )
@@ -109,6 +139,7 @@ class VpcEndpoints(pulumi.ComponentResource):
                     service_name=service_name(region, service),
                     vpc_endpoint_type="Interface",
                     private_dns_enabled=True,
+                    policy=policy,
                     subnet_ids=list(args.subnet_ids),
                     security_group_ids=[self.security_group.id],
                     tags=merge_tags(tags, Name=f"{name}-{service}"),

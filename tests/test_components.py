@@ -1,5 +1,6 @@
 """Components under Pulumi's mock runtime: what they register, parents, wiring, and validation before creation."""
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,9 @@ VpcFunction("fn", VpcFunctionArgs(vpc_id=net.vpc_id, subnet_ids=net.lambda_subne
     assert all(len(props(g)["routeTableIds"]) == 3 for g in gateways)
     interfaces = [r for r in by_type(run, ":VpcEndpoint") if props(r).get("vpcEndpointType") == "Interface"]
     assert all(props(i)["privateDnsEnabled"] is True for i in interfaces)
+    for endpoint in [*gateways, *interfaces]:  # not AWS's default full-access policy: this account's principals only
+        (statement,) = json.loads(props(endpoint)["policy"])["Statement"]
+        assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}
     ingress = by_type(run, "SecurityGroupIngressRule")
     assert len(ingress) == 1
     rule = props(ingress[0])
