@@ -74,6 +74,15 @@ def _unknown(value: Any) -> bool:
     return is_unknown(value)
 
 
+def setting(res: Res, key: str, default: Any) -> Any:
+    """A property, or the provider's default when it is unknown only because the program omitted it (the Analyze
+    inputs have no such key)."""
+    value = res.get(key)
+    if value is None or (_unknown(value) and res.inputs is not None and key not in res.inputs):
+        return default
+    return value
+
+
 def as_list(value: Any, owner: Res, what: str) -> list[Any]:
     """A list-valued property: None -> [], a list -> itself; unknown or another shape -> Undecidable."""
     if value is None:
@@ -182,19 +191,20 @@ class SecurityGroups:
         return sorted(groups.values(), key=lambda g: g.key), problems
 
     def _endpoint_groups(self, endpoint: Res) -> list[Group]:
-        kind = endpoint.get("vpcEndpointType", "Gateway")
+        kind = setting(endpoint, "vpcEndpointType", "Gateway")
         if _unknown(kind):
             raise Undecidable(f"{endpoint.name}: its endpoint type is unknown", endpoint)
         if kind not in ("Interface", "GatewayLoadBalancer"):
             return []  # gateway endpoints have no network interfaces, so no security groups
-        found = self.groups_of(endpoint, "securityGroupIds", endpoint.get("securityGroupIds"), "security groups")
+        declared = setting(endpoint, "securityGroupIds", [])
+        found = self.groups_of(endpoint, "securityGroupIds", declared, "security groups")
         for association in self.graph.of_type(SG_ASSOCIATION):
             targets = self.graph.refs(association, "vpcEndpointId", association.get("vpcEndpointId"), ENDPOINT)
             if endpoint in targets:
                 found += self.groups_of(
                     association, "securityGroupId", [association.get("securityGroupId")], "security group"
                 )
-        if not found and endpoint.get("securityGroupIds") in (None, []):
+        if not found and declared == []:
             # AWS gives an interface endpoint that names no group the VPC's default group.
             vpcs = self.graph.refs(endpoint, "vpcId", endpoint.get("vpcId"), VPC)
             if len(vpcs) == 1:
@@ -237,9 +247,7 @@ class SecurityGroups:
         return group.res in linked
 
     def _inline(self, res: Res) -> list[Ingress]:
-        blocks = res.get("ingress")
-        if _unknown(blocks) and res.inputs is not None and "ingress" not in res.inputs:
-            blocks = []  # omitted by the program: the group has no inline ingress
+        blocks = setting(res, "ingress", [])  # omitted by the program: the group has no inline ingress
         result = []
         for block in as_list(blocks, res, "inline ingress rules"):
             if _unknown(block):
@@ -295,9 +303,7 @@ class SecurityGroups:
                 owner,
             )
         managed = lists[0]
-        entries = managed.get("entries")
-        if _unknown(entries) and managed.inputs is not None and "entries" not in managed.inputs:
-            entries = []
+        entries = setting(managed, "entries", [])
         cidrs = [e.get("cidr") if isinstance(e, Mapping) else e for e in as_list(entries, managed, "entries")]
         for entry in self.graph.of_type(PREFIX_LIST_ENTRY):
             if managed in self.graph.refs(entry, "prefixListId", entry.get("prefixListId"), PREFIX_LIST):

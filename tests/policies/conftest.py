@@ -152,3 +152,57 @@ def running_pack(dry_run: bool) -> Iterator[Any]:
         return
     with PolicyPackProcess(PACK_DIR, stack=StackInfo("netkit", "dev", dry_run)) as pack:
         yield pack
+
+
+# --- planned states: a first preview and an update ----------------------------------------------------------------
+MODES = ("preview", "update")
+
+
+class Ref:
+    """A value taken from another resource's id (`other.id`): unknown in a first preview (with a property
+    dependency on it, as the engine records), the id in an update."""
+
+    def __init__(self, target: Res, attribute: str = "id") -> None:
+        self.target, self.attribute = target, attribute
+
+
+class Planned:
+    """Resources as the engine hands them to `AnalyzeStack`: in "preview" every id and every computed output the
+    program did not set is unknown, and `Res.inputs` (what `Analyze` saw) has no key for what the program omitted;
+    in "update" ids are known and computed outputs hold the provider's defaults."""
+
+    def __init__(self, mode: str) -> None:
+        assert mode in MODES
+        self.mode = mode
+        self.resources: list[Res] = []
+
+    def _resolve(self, value: Any, deps: set[str]) -> Any:
+        if isinstance(value, Ref):
+            deps.add(value.target.urn)
+            return UNKNOWN if self.mode == "preview" else value.target.props[value.attribute]
+        if isinstance(value, dict):
+            return {k: self._resolve(v, deps) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._resolve(v, deps) for v in value]
+        return value
+
+    def add(self, type_: str, name: str, inputs: Mapping[str, Any], computed: Mapping[str, Any] | None = None) -> Res:
+        """`computed`: outputs the provider computes when the program omits them (with their update values)."""
+        deps: dict[str, list[str]] = {}
+        resolved = {}
+        for key, value in inputs.items():
+            found: set[str] = set()
+            resolved[key] = self._resolve(value, found)
+            if found:
+                deps[key] = sorted(found)
+        props = dict(resolved)
+        for key, default in (computed or {}).items():
+            if key not in props:
+                props[key] = UNKNOWN if self.mode == "preview" else default
+        props["id"] = UNKNOWN if self.mode == "preview" else f"{name}-id"
+        resource = Res(urn(type_, name), type_, name, props, deps, inputs=dict(resolved))
+        self.resources.append(resource)
+        return resource
+
+    def graph(self) -> Graph:
+        return Graph(self.resources)
