@@ -32,8 +32,13 @@ def probe_pack() -> Iterator[PolicyPackProcess]:
 
 
 def write_program(directory: Path, code: str, config: dict[str, str] | None = None, stack: str = "test") -> Path:
-    """A throwaway Pulumi program (Pulumi.yaml, __main__.py, Pulumi.<stack>.yaml) in `directory`."""
+    """A throwaway Pulumi program (Pulumi.yaml, __main__.py, Pulumi.<stack>.yaml) in `directory`.
+
+    The program runs in its own process with its directory first on sys.path (as the language host runs it), so
+    it gets the repository's `components` package as its own (a symlink), as the repository's program has it."""
     directory.mkdir(parents=True, exist_ok=True)
+    if not (directory / "components").exists():
+        (directory / "components").symlink_to(REPO_ROOT / "components", target_is_directory=True)
     (directory / "Pulumi.yaml").write_text("name: snippet\nruntime: python\n")
     (directory / "__main__.py").write_text(textwrap.dedent(code))
     lines = "".join(f"  {k}: {v!r}\n" for k, v in (config or {}).items())
@@ -50,6 +55,8 @@ def copy_project(tmp_path: Path) -> Path:
     """A copy of the repository's program (for tests that must not touch the checkout)."""
     target = tmp_path / "project"
     shutil.copytree(REPO_ROOT, target, ignore=shutil.ignore_patterns(".venv", ".git", "tests", "__pycache__", ".*"))
+    # Pulumi.yaml names `.venv` as the program's virtualenv: the copy runs with the checkout's, as a checkout would.
+    (target / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
     return target
 
 

@@ -2,12 +2,15 @@
 
 Keys are namespaced (`aws:region`, `netkit:azCount`); a key without a namespace belongs to the project. Strings
 are passed as they are and structured values as JSON, as the CLI does. `secure:` values cannot be decrypted
-offline: they become a placeholder marked secret, and the caller is told which keys those are.
+offline: they become a placeholder marked secret, and the caller is told which keys those are. `--config KEY=VALUE`
+pairs are applied last, as `pulumi preview -c` does. Any file that cannot be read, is not UTF-8 or has the wrong
+shape is a ProgramLoadError with one line that names the file.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,8 @@ class StackConfig:
     values: dict[str, str] = field(default_factory=dict)
     secret_keys: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    root: Path = Path(".")  # the directory holding Pulumi.yaml
+    runtime_options: dict[str, Any] = field(default_factory=dict)  # Pulumi.yaml runtime.options
 
     @property
     def region(self) -> str:
@@ -38,26 +43,64 @@ class StackConfig:
         return self.values.get(key)
 
 
-def _load_yaml(path: Path) -> dict[str, Any]:
+def read_text(path: Path) -> str:
+    """A UTF-8 text file, or one clear ProgramLoadError."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ProgramLoadError(f"{path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ProgramLoadError(f"{path} cannot be read: {exc.strerror or exc}") from None
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """A YAML file holding a mapping (empty file: empty mapping), or one clear ProgramLoadError."""
+    try:
+        data = yaml.safe_load(read_text(path)) or {}
     except yaml.YAMLError as exc:
-        raise ProgramLoadError(f"{path} is not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ProgramLoadError(f"{path} is not valid YAML{where}") from None
     if not isinstance(data, dict):
         raise ProgramLoadError(f"{path} must hold a mapping at the top level")
     return data
+
+
+def _mapping(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProgramLoadError(f"{what} must be a mapping")
+    return value
 
 
 def _encode(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def load_stack_config(program_dir: Path, stack: str) -> StackConfig:
-    """Project name, entry point and the stack's config (a missing stack file means empty config)."""
+def _runtime_options(project: dict[str, Any], project_file: Path) -> dict[str, Any]:
+    runtime = project.get("runtime")
+    if runtime is None or isinstance(runtime, str):
+        return {}
+    if not isinstance(runtime, dict):
+        raise ProgramLoadError(f"{project_file}: `runtime` must be a name or a mapping with `name` and `options`")
+    return _mapping(runtime.get("options"), f"{project_file}: runtime.options")
+
+
+def load_stack_config(
+    program_dir: Path,
+    stack: str,
+    overrides: Mapping[str, str] | None = None,
+    stack_named: bool = False,
+) -> StackConfig:
+    """Project name, entry point, runtime options and the stack's config plus `overrides` (--config pairs).
+
+    A missing stack file means empty config, unless the stack was named on the command line (`stack_named`) and no
+    overrides were given: then it is most likely a typo, and an error naming the file (DESIGN.md section 3)."""
     if not program_dir.is_dir():
         raise ProgramLoadError(f"program directory {program_dir} does not exist; pass --program DIR")
     project_file = program_dir / "Pulumi.yaml"
-    project: dict[str, Any] = _load_yaml(project_file) if project_file.is_file() else {}
+    project: dict[str, Any] = load_yaml(project_file) if project_file.is_file() else {}
     name = str(project.get("name") or program_dir.resolve().name)
     main_value = project.get("main")
     main = program_dir / str(main_value) if main_value else program_dir
@@ -68,15 +111,18 @@ def load_stack_config(program_dir: Path, stack: str) -> StackConfig:
         raise ProgramLoadError(
             f"no Pulumi program in {program_dir}: expected {expected} (a __main__.py, or the `main` of Pulumi.yaml)"
         )
-    config = StackConfig(project=name, main=main)
-    for key, spec in (project.get("config") or {}).items():
+    config = StackConfig(
+        project=name, main=main, root=program_dir, runtime_options=_runtime_options(project, project_file)
+    )
+    for key, spec in _mapping(project.get("config"), f"{project_file}: config").items():
         if isinstance(spec, dict) and "value" in spec:
             config.values[_qualify(name, key)] = _encode(spec["value"])
         elif isinstance(spec, dict) and "default" in spec:
             config.values[_qualify(name, key)] = _encode(spec["default"])
     stack_file = program_dir / f"Pulumi.{stack}.yaml"
     if stack_file.is_file():
-        for key, value in (_load_yaml(stack_file).get("config") or {}).items():
+        stack_config = _mapping(load_yaml(stack_file).get("config"), f"{stack_file}: config")
+        for key, value in stack_config.items():
             qualified = _qualify(name, key)
             if isinstance(value, dict) and set(value) == {"secure"}:
                 config.values[qualified] = SECRET_PLACEHOLDER
@@ -86,9 +132,39 @@ def load_stack_config(program_dir: Path, stack: str) -> StackConfig:
                 )
             else:
                 config.values[qualified] = _encode(value)
+    elif stack_named and not overrides:
+        raise ProgramLoadError(
+            f"stack {stack!r} has no config file {stack_file}; check the stack name, create the file, or pass "
+            "--config KEY=VALUE"
+        )
+    elif overrides:
+        config.notes.append(f"no {stack_file.name}: the stack runs with the --config values only")
     else:
         config.notes.append(f"no {stack_file.name}: the stack runs with empty config")
+    for key, value in (overrides or {}).items():
+        qualified = _qualify(name, str(key))
+        config.values[qualified] = str(value)
+        if qualified in config.secret_keys:
+            config.secret_keys.remove(qualified)
     return config
+
+
+def provider_config(config: StackConfig) -> dict[str, dict[str, Any]]:
+    """Per package, the config keys the engine hands its default provider (`aws:region` -> aws {region: ...});
+    structured values decoded from their JSON form."""
+    providers: dict[str, dict[str, Any]] = {}
+    for key, value in config.values.items():
+        package, _, setting = key.partition(":")
+        if not setting or package == config.project:
+            continue
+        decoded: Any = value
+        if value[:1] in "[{":
+            try:
+                decoded = json.loads(value)
+            except ValueError:
+                decoded = value
+        providers.setdefault(package, {})[setting] = decoded
+    return providers
 
 
 def _qualify(project: str, key: str) -> str:
