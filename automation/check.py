@@ -143,9 +143,9 @@ def _run(
     if fixtures is not None:
         if not _accepts(run_program, "fixtures"):
             raise PolicyPackError("--fixtures needs the new program runner (not available yet)")
-        from .offline import engine
+        from .offline.fixtures import load_fixtures  # type: ignore[import-not-found,unused-ignore]
 
-        kwargs["fixtures"] = engine.load_fixtures(fixtures)  # type: ignore[attr-defined]
+        kwargs["fixtures"] = load_fixtures(fixtures)
     if _accepts(run_program, "on_resource"):
         kwargs["on_resource"] = on_resource
     return run_program(program_dir, stack, mode, config, **kwargs)

@@ -48,9 +48,10 @@ def sarif_rule(meta: PolicyMeta) -> dict[str, Any]:
             "enforcement": meta.enforcement,
         },
     }
-    if meta.severity in SECURITY_SEVERITY:
-        rule["properties"]["security-severity"] = SECURITY_SEVERITY[meta.severity]
-        rule["properties"]["problem.severity"] = "error" if meta.severity in ("high", "critical") else "warning"
+    # A policy without a declared severity ranks by its enforcement (mandatory = high, else medium).
+    severity = meta.severity or ("high" if meta.enforcement == "mandatory" else "medium")
+    rule["properties"]["security-severity"] = SECURITY_SEVERITY.get(severity, SECURITY_SEVERITY["medium"])
+    rule["properties"]["problem.severity"] = "error" if severity in ("high", "critical") else "warning"
     if meta.url:
         rule["helpUri"] = meta.url
     return rule

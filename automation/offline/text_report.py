@@ -20,7 +20,7 @@ _PROGRAM_LINES = 40
 def _indented(text: Text | str, indent: int, style: str = "") -> Padding:
     body = text if isinstance(text, Text) else Text(text, style=style)
     body.overflow = "fold"
-    return Padding(body, (0, 0, 0, indent))
+    return Padding(body, (0, 0, 0, indent), expand=False)
 
 
 def _headline(report: Report) -> Text:
