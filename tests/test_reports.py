@@ -36,7 +36,7 @@ def sample() -> Report:
     rules = [
         PolicyMeta("lambda-vpc-egress-path", "Every subnet of a VPC Lambda routes to a NAT.", "mandatory", "high",
                    "Route 0.0.0.0/0 of each Lambda subnet to a NAT gateway.", "https://example.com/egress"),
-        PolicyMeta("vpc-flow-logs", "VPCs hosting Lambdas have flow logs.", "advisory", "low", "Add an aws.ec2.FlowLog."),
+        PolicyMeta("vpc-flow-logs", "VPCs hosting Lambdas have flow logs.", "advisory", "low", "Add a FlowLog."),
         PolicyMeta("security-group-no-world-ingress", "No world ingress.", "mandatory", "critical", "Drop the rule."),
         PolicyMeta("netkit-undecided", "Decisions other rules could not make.", "advisory", "medium", ""),
     ]  # fmt: skip
