@@ -3,10 +3,12 @@ combination (per 65,000 connections), plus endpoint and NAT ENIs, times a churn 
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from netkit_core.analysis import finite_number
 from netkit_core.capacity import (
     DEFAULT_ACCOUNT_CONCURRENCY,
     DEFAULT_CHURN_FACTOR,
@@ -50,7 +52,11 @@ def subnet_demands(graph: Graph, config: Mapping[str, Any]) -> tuple[list[Subnet
         try:
             key = graph.security_group_key(fn)
             concurrency = fn.get("reservedConcurrentExecutions")
-            reserved = int(concurrency) if isinstance(concurrency, int | float) and concurrency >= 0 else None
+            number = finite_number(concurrency)
+            if number is None and isinstance(concurrency, int | float | str) and not isinstance(concurrency, bool):
+                raise Undecidable(f"{fn.name}: its reserved concurrency is not a whole number", fn)
+            # Unknown, omitted or -1 (unreserved): the account limit applies, the worst case.
+            reserved = int(number) if number is not None and number >= 0 else None
             for subnet in graph.function_subnets(fn):
                 per = combos.setdefault(subnet.urn, (subnet, {}))[1]
                 previous = per.get(key, 0) if key in per else 0
@@ -68,13 +74,20 @@ def subnet_demands(graph: Graph, config: Mapping[str, Any]) -> tuple[list[Subnet
     rows = []
     for urn, (subnet, per) in combos.items():
         cidr = subnet.get("cidrBlock")
-        if not isinstance(cidr, str) or is_unknown(cidr) or "/" not in cidr:
+        if is_unknown(cidr):
             undecided.append(Undecided(subnet.urn, f"{subnet.name}: its CIDR block is unknown"))
+            continue
+        try:
+            network = ipaddress.IPv4Network(str(cidr).strip(), strict=False) if isinstance(cidr, str) else None
+        except ValueError:
+            network = None
+        if network is None:
+            undecided.append(Undecided(subnet.urn, f"{subnet.name}: its CIDR block is not a valid IPv4 CIDR"))
             continue
         demand = required_ips(
             [EniCombination(c, per_invocation) for c in per.values()], others.get(urn, 0), churn, account
         )
-        rows.append(SubnetDemandRow(subnet, cidr, usable_ips(int(cidr.split("/")[1])), demand, len(per)))
+        rows.append(SubnetDemandRow(subnet, cidr, usable_ips(network.prefixlen), demand, len(per)))
     return rows, undecided
 
 
