@@ -20,7 +20,8 @@ pulumi/pulumi):
   security groups with boto3, and fails with AWS's DependencyViolation while a Lambda ENI still holds a group.
 
 `behavior.json` scripts each command: `ok`, `fail`, `policy`, `transient-once`, `hang` (graceful on SIGINT),
-`hang-stubborn` (ignores the first SIGINT), `hang-unkillable` (ignores SIGINT), `policy-after-apply` (up);
+`hang-stubborn` (ignores the first SIGINT), `hang-unkillable` (ignores SIGINT), `policy-after-apply` (up),
+`dependency-violation-once` (destroy);
 `violations` (preview), `outputs`, `deployment` (what `up` leaves in the state).
 """
 
@@ -225,17 +226,20 @@ def _aws_destroy(deployment: dict[str, Any]) -> dict[str, Any]:
     import boto3
 
     resources = deployment.get("resources", [])
+    seen: dict[str, Any] = {"functions_at_destroy": {}, "enis_at_destroy": []}
+    if not resources:
+        return seen
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     lam = boto3.client("lambda", region_name=region)
     ec2 = boto3.client("ec2", region_name=region)
-    seen: dict[str, Any] = {"functions_at_destroy": {}, "enis_at_destroy": []}
     for resource in resources:
         if resource.get("type") == "aws:lambda/function:Function":
             name = resource["outputs"]["name"]
             config = lam.get_function_configuration(FunctionName=name)
             seen["functions_at_destroy"][name] = config.get("VpcConfig") or {}
     groups = [r["id"] for r in resources if r.get("type") == "aws:ec2/securityGroup:SecurityGroup"]
-    enis = ec2.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": groups}])["NetworkInterfaces"]
+    filters = [{"Name": "group-id", "Values": groups}]
+    enis = ec2.describe_network_interfaces(Filters=filters)["NetworkInterfaces"] if groups else []
     seen["enis_at_destroy"] = sorted(e["NetworkInterfaceId"] for e in enis)
     for name in seen["functions_at_destroy"]:
         lam.delete_function(FunctionName=name)
@@ -266,6 +270,14 @@ def _behave(command: str, args: list[str], stack: str) -> str:
         if not marker.exists():
             marker.write_text("1")
             _fail("error: creating EC2 NAT Gateway: RequestLimitExceeded: Request limit exceeded.")
+    if behavior == "dependency-violation-once":  # AWS is eventually consistent: a group freed a moment ago
+        marker = _dir() / f"{command}.dv-done"
+        if not marker.exists():
+            marker.write_text("1")
+            _fail(
+                "error: deleting EC2 Security Group (sg-0123): operation error EC2: DeleteSecurityGroup, "
+                "api error DependencyViolation: resource sg-0123 has a dependent object"
+            )
     return behavior
 
 

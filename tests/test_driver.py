@@ -361,12 +361,113 @@ def test_reaper_removes_only_expired_stacks(standin: Path) -> None:
     assert sorted(remaining) == ["eph-new-x209901010000", "prod"]
 
 
-def test_emulator_mode_sets_provider_endpoints(standin: Path) -> None:
-    driver.ephemeral_create(driver.EphemeralOptions(), settings(emulator_url="http://127.0.0.1:4566"), {})
-    config = next(c["args"] for c in calls(standin) if c["args"][:2] == ["config", "set-all"])
-    assert "aws:skipCredentialsValidation=true" in config
+def applied_changes(state: Path) -> list[dict[str, Any]]:
+    path = state / "changes.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_gate_stops_up_before_any_change(standin: Path) -> None:
+    """`Stack.up()` is `up --skip-preview`: the stand-in, like the engine, applies first and checks stack policies
+    after. The gate's preview must stop the run before `up` is ever started."""
+    behave(standin, preview="policy", up="policy-after-apply")
+    out = driver.STATE_DIR / "up.json"
+    with pytest.raises(driver.PolicyViolationError, match="nothing was changed"):
+        driver.run_environment("up", "dev", settings(), out)
+    assert "up" not in lifecycle(standin) and applied_changes(standin) == []
+    record = json.loads(out.read_text())
+    assert record["gate"]["passed"] is False and record["phases"][-1]["phase"] == "gate"
+    preview = next(c["args"] for c in calls(standin) if c["args"][0] == "preview")
+    assert preview[preview.index("--policy-pack-config") + 1] == str(REPO / "policies" / "config" / "dev.json")
+
+
+def test_without_the_gate_the_change_lands_before_the_violation(standin: Path) -> None:
+    """What the gate prevents, and what --skip-gate accepts (loudly)."""
+    behave(standin, up="policy-after-apply")
+    said: list[str] = []
+    out = driver.STATE_DIR / "up.json"
+    with pytest.raises(driver.PolicyViolationError):
+        driver.run_environment("up", "dev", settings(skip_gate=True, on_progress=said.append), out)
+    assert "preview" not in lifecycle(standin) and [c["change"] for c in applied_changes(standin)] == ["applied"]
+    assert any(line.startswith("WARNING: --skip-gate") for line in said)
+    record = json.loads(out.read_text())
+    assert record["gate"] == {"skipped": True} and record["warnings"][0].startswith("WARNING: --skip-gate")
+
+
+@pytest.mark.parametrize(("stack", "stopped"), [("prod", True), ("dev", False)])
+def test_undecided_stops_the_gate_where_the_config_makes_it_mandatory(standin: Path, stack: str, stopped: bool) -> None:
+    """prod.json says `"all": "mandatory"`; dev.json leaves netkit-undecided advisory."""
+    urn = "urn:pulumi:x::lambda-netkit::aws:lambda/function:Function::worker"
+    behave(standin, violations=[{"policy": "netkit-undecided", "urn": urn}])
+    if stopped:
+        with pytest.raises(driver.PolicyViolationError, match="netkit-undecided"):
+            driver.run_environment("up", stack, settings())
+        assert applied_changes(standin) == []
+    else:
+        record = driver.run_environment("up", stack, settings())
+        assert record.gate["passed"] is True and applied_changes(standin)
+    up = [c["args"] for c in calls(standin) if c["args"][0] == "up"]
+    for args in up:  # `up` runs with the same pack and config attached
+        assert args[args.index("--policy-pack-config") + 1] == str(REPO / "policies" / "config" / f"{stack}.json")
+
+
+def _git_project(tmp_path: Path) -> Path:
+    """A committed copy of the project, to see what a run writes into a checkout."""
+    import shutil
+    import subprocess
+
+    project = tmp_path / "checkout"
+    shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".venv", ".git", "tests", "__pycache__", ".*"))
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "x"]):
+        subprocess.run(["git", *command], cwd=project, check=True, capture_output=True)
+    return project
+
+
+def _git_status(project: Path) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["git", "status", "--porcelain"], cwd=project, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_emulator_runs_leave_the_checkout_unchanged(
+    standin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_endpoint: str
+) -> None:
+    project = _git_project(tmp_path)
+    monkeypatch.setattr(driver, "REPO_ROOT", project)
+    url = moto_endpoint
+    driver.run_environment("up", "dev", settings(emulator_url=url))
+    driver.ephemeral_run(driver.EphemeralOptions(), settings(emulator_url=url), {})
+    assert _git_status(project) == ""
+    config_calls = [c for c in calls(standin) if c["args"][:2] == ["config", "set-all"]]
+    assert config_calls and all(Path(c["cwd"]).is_relative_to(driver.STATE_DIR / "workspaces") for c in config_calls)
+    config = config_calls[0]["args"]
     endpoints = json.loads(next(a for a in config if a.startswith("aws:endpoints=")).split("=", 1)[1])
-    assert {"ec2": "http://127.0.0.1:4566"} in endpoints and {"lambda": "http://127.0.0.1:4566"} in endpoints
+    assert {"ec2": url} in endpoints and {"lambda": url} in endpoints
+    assert not any(a.startswith(("aws:secretKey", "aws:accessKey")) for a in config)  # credentials: env only
+    engine_calls = [c for c in calls(standin) if c["args"][0] in ("preview", "up", "destroy")]
+    assert engine_calls and all(c["endpoint_url"] == url for c in engine_calls)
+    assert all({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= set(c["aws_env"]) for c in engine_calls)
+    assert not list((driver.STATE_DIR / "workspaces").iterdir())  # the copies are dropped
+
+
+def test_config_is_never_written_into_the_checkout(standin: Path) -> None:
+    engine = driver.Engine("dev", driver.REPO_ROOT, settings())
+    with pytest.raises(driver.DriverError, match="refusing to write stack config into the checkout"):
+        engine.set_config({"aws:region": driver.auto.ConfigValue("eu-west-1")})
+
+
+def test_the_dynamic_providers_boto3_clients_take_the_emulator_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Hyperplane-EIP provider passes endpoint_url=None unless told otherwise; botocore then reads
+    AWS_ENDPOINT_URL, which the driver sets in the engine's environment (emulator_env)."""
+    from components.hyperplane_eip import _clients
+
+    for key, value in driver.emulator_env("http://127.0.0.1:4566").items():
+        monkeypatch.setenv(key, value)
+    ec2, lam = _clients({"region": "us-east-1", "endpointUrl": ""})
+    assert ec2.meta.endpoint_url == lam.meta.endpoint_url == "http://127.0.0.1:4566"
 
 
 def test_passphrase_is_required_in_ci(standin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -420,3 +521,263 @@ def test_ephemeral_stacks_tag_their_resources() -> None:
     tags = parse_settings({"ephemeralExpiresAt": "2026-11-23T16:00:00Z", "ephemeralOwner": "octocat"}, "eph-1").tags
     assert tags["netkit:ephemeral"] == "eph-1" and tags["netkit:expires-at"] == "2026-11-23T16:00:00Z"
     assert "netkit:ephemeral" not in parse_settings({}, "dev").tags
+
+
+# --- ENI-aware teardown against a real moto server -----------------------------------------------------------
+def _zip() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def main(event, context):\n    return 1\n")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def vpc_world(moto_endpoint: str) -> dict[str, Any]:
+    """A network stack's VPC (subnets, Lambda SG, parking SG) and an app stack's own security group with a VPC
+    function on it and its Lambda ENIs: one in use (attached), one left `available`; plus another stack's ENI."""
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=moto_endpoint)
+    lam = boto3.client("lambda", region_name="us-east-1", endpoint_url=moto_endpoint)
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=moto_endpoint)
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+        for i, z in enumerate("ab")
+    ]
+
+    def group(name: str) -> str:
+        return str(ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"])
+
+    own, parking, other = group("app-own"), group("parking"), group("other-stack")
+    role = iam.create_role(RoleName=f"fn-{uuid_hex()}", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    function = f"worker-{uuid_hex()}"
+    lam.create_function(
+        FunctionName=function,
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.main",
+        Code={"ZipFile": _zip()},
+        VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": [own]},
+    )
+
+    def lambda_eni(group_id: str) -> str:
+        eni = ec2.create_network_interface(
+            SubnetId=subnets[0], Groups=[group_id], Description=f"AWS Lambda VPC ENI-{function}"
+        )
+        return str(eni["NetworkInterface"]["NetworkInterfaceId"])
+
+    in_use, left_available, others = lambda_eni(own), lambda_eni(own), lambda_eni(other)
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnets[1])
+    attachment = ec2.attach_network_interface(
+        NetworkInterfaceId=in_use, InstanceId=instance["Instances"][0]["InstanceId"], DeviceIndex=1
+    )["AttachmentId"]
+    deployment = {
+        "resources": [
+            {"urn": "urn:sg", "type": "aws:ec2/securityGroup:SecurityGroup", "id": own, "outputs": {"id": own}},
+            {
+                "urn": "urn:fn",
+                "type": "aws:lambda/function:Function",
+                "id": function,
+                "outputs": {"name": function, "vpcConfig": {"securityGroupIds": [own], "subnetIds": subnets}},
+            },
+            {
+                "urn": "urn:network",
+                "type": "pulumi:pulumi:StackReference",
+                "id": "acme/network/dev",
+                "outputs": {"outputs": {"vpc_id": vpc, "parking_security_group_id": parking}},
+            },
+        ]
+    }
+    return {
+        "ec2": ec2,
+        "lambda": lam,
+        "endpoint": moto_endpoint,
+        "own": own,
+        "parking": parking,
+        "other": other,
+        "function": function,
+        "in_use": in_use,
+        "attachment": attachment,
+        "left_available": left_available,
+        "others": others,
+        "deployment": deployment,
+    }
+
+
+def uuid_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:8]
+
+
+def _lambda_service(world: dict[str, Any], release_after: float | None) -> Any:
+    """Stands in for Lambda's Hyperplane: once the function no longer uses the stack's group, it detaches the
+    in-use ENI after `release_after` seconds (None: never)."""
+    import threading
+
+    seen: dict[str, float] = {}
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(0.1):
+            config = world["lambda"].get_function_configuration(FunctionName=world["function"])
+            if world["own"] in (config.get("VpcConfig") or {}).get("SecurityGroupIds", []):
+                continue
+            seen.setdefault("moved", time.time())
+            if release_after is not None and time.time() - seen["moved"] >= release_after:
+                world["ec2"].detach_network_interface(AttachmentId=world["attachment"])
+                seen["released"] = time.time()
+                return
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return seen, stop, thread
+
+
+def _teardown_run(standin: Path, world: dict[str, Any], **overrides: Any) -> tuple[driver.Engine, list[str]]:
+    behave(standin, deployment=world["deployment"])
+    said: list[str] = []
+    values = {
+        "emulator_url": world["endpoint"],
+        "aws_region": "us-east-1",
+        "eni_poll_seconds": 0.2,
+        "eni_progress_seconds": 0.5,
+        "retry_delay_seconds": 0,
+        "on_progress": said.append,
+    }
+    engine = driver.ephemeral_create(driver.EphemeralOptions(), settings(**{**values, **overrides}), {})
+    engine.up("dev")
+    return engine, said
+
+
+def destroys(state: Path) -> list[dict[str, Any]]:
+    path = state / "destroys.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_teardown_parks_functions_waits_for_enis_then_destroys(standin: Path, vpc_world: dict[str, Any]) -> None:
+    engine, said = _teardown_run(standin, vpc_world)
+    seen, stop, thread = _lambda_service(vpc_world, release_after=1.0)
+    try:
+        driver.ephemeral_teardown(engine)
+    finally:
+        stop.set()
+        thread.join(5)
+    phases = [p["phase"] for p in engine.record.phases]
+    assert phases[-4:] == [
+        "teardown 1/3: move functions off the stack's security groups",
+        "teardown 2/3: wait for Lambda ENIs",
+        "teardown 3/3: destroy",
+        "teardown total",
+    ]
+    park, wait = engine.record.phases[-4], engine.record.phases[-3]
+    assert park["details"] == [
+        f"moved function {vpc_world['function']} to the parking security group {vpc_world['parking']}"
+    ]
+    assert wait["result"] == "released"
+    assert sorted(wait["details"]) == sorted(
+        f"deleted {e} (left available)" for e in (vpc_world["in_use"], vpc_world["left_available"])
+    )
+    # what the engine met when it destroyed: the function on the parking group, no ENI on the stack's group
+    (destroyed,) = destroys(standin)
+    assert destroyed["functions_at_destroy"][vpc_world["function"]]["SecurityGroupIds"] == [vpc_world["parking"]]
+    assert destroyed["enis_at_destroy"] == [] and "error" not in destroyed
+    assert seen["released"] < next(c["time"] for c in calls(standin) if c["args"][0] == "destroy")
+    # another stack's ENI and group are untouched; the parking group stays
+    ec2 = vpc_world["ec2"]
+    assert ec2.describe_network_interfaces(NetworkInterfaceIds=[vpc_world["others"]])["NetworkInterfaces"]
+    remaining = {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
+    assert {vpc_world["other"], vpc_world["parking"]} <= remaining and vpc_world["own"] not in remaining
+    assert any(line.startswith("waiting for 1 Lambda ENI(s)") for line in said)  # progress while waiting
+    assert lifecycle(standin)[-2:] == ["destroy", "stack rm"]
+
+
+def test_teardown_retries_only_dependency_violations_until_the_budget_ends(
+    standin: Path, vpc_world: dict[str, Any]
+) -> None:
+    """Lambda never lets go: the wait ends at --eni-timeout, destroy hits DependencyViolation and is retried
+    until the budget is spent; the stack is then NOT removed (its resources still exist)."""
+    engine, said = _teardown_run(standin, vpc_world, eni_timeout_seconds=3)
+    with pytest.raises(driver.DriverError, match="cleanup incomplete"):
+        driver.ephemeral_teardown(engine)
+    wait = next(p for p in engine.record.phases if p["phase"] == "teardown 2/3: wait for Lambda ENIs")
+    assert wait["details"] == [
+        f"deleted {vpc_world['left_available']} (left available)",
+        f"still present: {vpc_world['in_use']}",
+    ]
+    (destroyed,) = destroys(standin)
+    assert destroyed["enis_at_destroy"] == [vpc_world["in_use"]] and "DependencyViolation" in destroyed["error"]
+    assert engine.record.phases[-1]["phase"] == "teardown 3/3: destroy"
+    assert engine.record.phases[-1]["result"].startswith("failed")
+    assert "stack rm" not in lifecycle(standin)  # never remove a stack whose resources still exist
+
+
+def test_teardown_retries_a_dependency_violation(standin: Path, vpc_world: dict[str, Any]) -> None:
+    engine, said = _teardown_run(standin, vpc_world, eni_timeout_seconds=30)
+    behave(standin, deployment=vpc_world["deployment"], destroy="dependency-violation-once")
+    seen, stop, thread = _lambda_service(vpc_world, release_after=0.0)
+    try:
+        driver.ephemeral_teardown(engine)
+    finally:
+        stop.set()
+        thread.join(5)
+    destroy_args = [c["args"] for c in calls(standin) if c["args"][0] == "destroy"]
+    assert len(destroy_args) == 2 and all("--continue-on-error" in a for a in destroy_args)
+    assert any("dependency violation" in line for line in said)
+    assert engine.record.phases[-2]["result"] == "destroyed (2 attempt(s))"
+    assert lifecycle(standin)[-1] == "stack rm"
+
+
+def test_teardown_does_not_retry_other_failures(standin: Path, vpc_world: dict[str, Any]) -> None:
+    behave(standin, destroy="fail")
+    engine = driver.ephemeral_create(driver.EphemeralOptions(), settings(emulator_url=vpc_world["endpoint"]), {})
+    with pytest.raises(driver.DriverError, match="cleanup incomplete"):
+        driver.ephemeral_teardown(engine)
+    assert commands(standin).count("destroy") == 1
+
+
+def test_shared_network_stacks_take_the_fast_path(standin: Path, vpc_world: dict[str, Any]) -> None:
+    """A stack on the shared network owns no security group or subnet its functions use: nothing to wait for."""
+    shared = {
+        "resources": [
+            r for r in vpc_world["deployment"]["resources"] if r["type"] != "aws:ec2/securityGroup:SecurityGroup"
+        ]
+    }
+    vpc_world["deployment"] = shared
+    engine, _ = _teardown_run(standin, vpc_world)
+    driver.ephemeral_teardown(engine)
+    assert [p["phase"] for p in engine.record.phases][-3:] == [
+        "teardown plan",
+        "teardown 3/3: destroy",
+        "teardown total",
+    ]
+    config = vpc_world["lambda"].get_function_configuration
+    with pytest.raises(vpc_world["lambda"].exceptions.ResourceNotFoundException):
+        config(FunctionName=vpc_world["function"])  # destroyed by the engine, never updated by us
+
+
+def test_teardown_plan_detaches_functions_in_the_stacks_own_subnets() -> None:
+    from automation.teardown import plan_teardown
+
+    deployment = {
+        "resources": [
+            {"type": "aws:ec2/subnet:Subnet", "id": "subnet-own"},
+            {"type": "aws:ec2/vpc:Vpc", "id": "vpc-own"},
+            {
+                "type": "aws:lambda/function:Function",
+                "outputs": {"name": "a", "vpcConfig": {"subnetIds": ["subnet-own"], "securityGroupIds": ["sg-net"]}},
+            },
+            {
+                "type": "aws:lambda/function:Function",
+                "outputs": {"name": "b", "vpcConfig": {"subnetIds": ["subnet-net"], "securityGroupIds": ["sg-net"]}},
+            },
+        ]
+    }
+    plan = plan_teardown(deployment, parking_group="sg-parking")
+    assert [(m.name, m.action) for m in plan.moves] == [("a", "detach")]  # parking is in another VPC's subnets
+    assert plan.own_vpcs == ("vpc-own",) and not plan.fast_path
+    assert plan_teardown({"resources": []}).fast_path
