@@ -204,11 +204,11 @@ def resolve_launch(pack_dir: Path, environ: Mapping[str, str] | None = None) -> 
             raise PolicyPackError(f"{where} uses the uv toolchain, but {venv} is not a virtualenv; run `uv sync`")
         return PackLaunch(pack_dir, str(venv / "bin" / "python"), version, description, venv)
     if option:
-        venv = Path(option) if Path(option).is_absolute() else pack_dir / option
+        # filepath.Join cleans lexically; symlinks are not resolved (bin/python must stay inside the venv).
+        venv = Path(os.path.normpath(option if Path(option).is_absolute() else pack_dir / option))
         if not _is_virtualenv(venv):
             raise _missing_virtualenv(option, venv, pack_dir)
-        # Not resolved: the venv's own bin/python symlink must keep pointing into the venv (pyvenv.cfg).
-        return PackLaunch(pack_dir, str(venv / "bin" / "python"), version, description, Path(os.path.abspath(venv)))
+        return PackLaunch(pack_dir, str(venv / "bin" / "python"), version, description, venv)
     names = [environ["PULUMI_PYTHON_CMD"]] if environ.get("PULUMI_PYTHON_CMD") else ["python3", "python"]
     for name in names:
         found_python = shutil.which(name, path=environ.get("PATH"))
