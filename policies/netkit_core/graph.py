@@ -226,35 +226,37 @@ def as_list(value: Any, owner: Res, what: str) -> list[Any]:
 
 
 class Zone(NamedTuple):
-    """An availability zone as the program names it: by name (`us-east-1a`) or by id (`use1-az1`). Names map to
-    ids differently in every account, so a name and an id cannot be compared offline."""
+    """An availability zone as known: by name (`us-east-1a`), by id (`use1-az1`), or both (an update's state).
+    Names map to ids differently in every account, so a name and an id cannot be compared offline."""
 
-    kind: str  # "name" | "id"
-    value: str
+    name: str
+    id: str
 
     def __str__(self) -> str:
-        return self.value
+        return self.name or self.id
 
 
 def same_zone(a: Zone, b: Zone, about: Res | None = None) -> bool:
-    if a.kind != b.kind:
-        raise Undecidable(
-            f"availability zone {a} is a zone {a.kind} and {b} a zone {b.kind}: they map differently in every "
-            "account, so they cannot be compared offline (use the same form on both)",
-            about,
-        )
-    return a.value == b.value
+    if a.name and b.name:
+        return a.name == b.name
+    if a.id and b.id:
+        return a.id == b.id
+    prefix = f"{about.name}: " if about is not None else ""
+    raise Undecidable(
+        f"{prefix}availability zone {a} and {b} are given one by name and one by zone id, which map differently "
+        "in every account, so they cannot be compared offline (use the same form on both)",
+        about,
+    )
 
 
 def zone_of(owner: Res, entry: Mapping[str, Any], what: str) -> Zone:
     """The zone named in a dict with `availabilityZone` / `availabilityZoneId` keys (a subnet, a NAT's
     availability_zone_address block)."""
     name, zone_id = entry.get("availabilityZone"), entry.get("availabilityZoneId")
-    if isinstance(name, str) and name:
-        return Zone("name", name)
-    if isinstance(zone_id, str) and zone_id:
-        return Zone("id", zone_id)
-    raise Undecidable(f"{owner.name}: the availability zone of {what} is unknown (set availability_zone)", owner)
+    zone = Zone(name if isinstance(name, str) else "", zone_id if isinstance(zone_id, str) else "")
+    if not zone.name and not zone.id:
+        raise Undecidable(f"{owner.name}: the availability zone of {what} is unknown (set availability_zone)", owner)
+    return zone
 
 
 class Target(NamedTuple):
@@ -461,7 +463,7 @@ class Graph:
         return zone_of(subnet, subnet.props, "its subnet")
 
     def subnet_az(self, subnet: Res) -> str:
-        return self.subnet_zone(subnet).value
+        return str(self.subnet_zone(subnet))
 
     # --- route tables ----------------------------------------------------------------------------------------
     def vpc_default_table(self, vpc: Res) -> Res:
@@ -541,7 +543,7 @@ class Graph:
         which AWS does not list) and the aws.ec2.Route resources that name it."""
         entries: list[RouteEntry] = []
         if not table.type.startswith("netkit:implicit"):
-            inline = as_list(table.setting("routes", [], "its inline routes"), table, "its inline routes")
+            inline = as_list(table.setting("routes", [], "its inline route list"), table, "its inline route list")
             for route in inline:
                 if not isinstance(route, dict):
                     raise Undecidable(f"{table.name}: an inline route is not an object", table)

@@ -17,20 +17,20 @@ def lambda_multi_az(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     for fn in graph.vpc_functions():
 
         def check(fn: Res = fn) -> None:
-            zones = {graph.subnet_zone(s) for s in graph.function_subnets(fn)}
-            by_kind = {kind: {z.value for z in zones if z.kind == kind} for kind in ("name", "id")}
-            if max(len(v) for v in by_kind.values()) >= minimum:
+            zones = [graph.subnet_zone(s) for s in graph.function_subnets(fn)]
+            names, ids = {z.name for z in zones if z.name}, {z.id for z in zones if z.id}
+            if len(names) >= minimum or len(ids) >= minimum:
                 return
-            if all(by_kind.values()):
+            if not all(z.name for z in zones) and not all(z.id for z in zones):
                 raise Undecidable(
                     f"{fn.name}: its subnets name some zones by name and some by zone id, which cannot be "
                     "compared offline (use one form)",
                     fn,
                 )
-            names = sorted(str(z) for z in zones)
+            shown = sorted({str(z) for z in zones})
             out.fail(
                 fn,
-                f"function {fn.name} runs in {len(names)} availability zone(s) ({', '.join(names)}); give it "
+                f"function {fn.name} runs in {len(shown)} availability zone(s) ({', '.join(shown)}); give it "
                 f"subnets in at least {minimum} so one AZ failing does not stop it",
             )
 

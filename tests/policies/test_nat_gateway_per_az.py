@@ -1,0 +1,70 @@
+"""nat-gateway-per-az: zonal NATs per AZ, regional NAT gateways (manual: the AZs listed; automatic: all), the NAT
+after an inspection hop, and zones named by name vs id (undecided, never a false "different AZ")."""
+
+import pytest
+from netkit_core import graph as g
+
+from tests.policies.stack_builder import MODES, Mode, compliant, messages, network, reasons
+
+RULE = "nat-gateway-per-az"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("egress", ["nat", "regional-manual", "regional-auto", "hop-gwlb", "hop-firewall", "tgw"])
+def test_each_az_served_in_its_own_az(mode: Mode, egress: str) -> None:
+    stack = network(mode, egress=egress)
+    assert (messages(stack, RULE), reasons(stack, RULE)) == ([], [])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cross_az_nat_fails_on_the_subnet(mode: Mode) -> None:
+    found = messages(compliant(mode, "nat-cross-az"), RULE)
+    assert found == [
+        "Lambda subnet lambda-1 in us-east-1b egresses through NAT gateway nat-0 in us-east-1a: an outage of "
+        "us-east-1a cuts its egress and traffic pays cross-AZ charges. Use the nat-per-az or nat-regional strategy"
+    ], found
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_regional_nat_missing_an_az_fails(mode: Mode) -> None:
+    stack = network(mode, egress="regional-manual")
+    nat = stack.named("regional")
+    for view in (nat.props, nat.inputs or {}):
+        addresses = view["availabilityZoneAddresses"]
+        view["availabilityZoneAddresses"] = addresses[:1]
+    assert messages(stack, RULE) == [
+        "Lambda subnet lambda-1 in us-east-1b egresses through regional NAT gateway regional, whose "
+        "availability_zone_addresses do not list us-east-1b: add that AZ"
+    ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_zone_names_vs_zone_ids_are_undecided_in_preview_and_compared_in_update(mode: Mode) -> None:
+    """The NAT's subnet is placed by zone id: in a first preview its name is unknown, so it cannot be compared
+    with the Lambda subnet's name; the update's state carries both (AWS fills the other), so it is decided."""
+    stack = network(mode)
+    public = stack.named("public-1", g.SUBNET)
+    public.props["availabilityZoneId"] = "use1-az1"
+    if public.inputs is not None:
+        public.inputs = {k: v for k, v in public.inputs.items() if k != "availabilityZone"}
+        public.inputs["availabilityZoneId"] = "use1-az1"
+    if mode == "preview":
+        public.props["availabilityZone"] = g.UNKNOWN
+        assert messages(stack, RULE) == []
+        assert reasons(stack, RULE) == [
+            "nat-1: availability zone use1-az1 and us-east-1b are given one by name and one by zone id, which map "
+            "differently in every account, so they cannot be compared offline (use the same form on both)"
+        ]
+    else:
+        assert (messages(stack, RULE), reasons(stack, RULE)) == ([], [])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_unknown_zone_is_undecided_for_that_subnet_only(mode: Mode) -> None:
+    stack = compliant(mode, "nat-cross-az")
+    lambda_0 = stack.named("lambda-0", g.SUBNET)
+    lambda_0.props.update({"availabilityZone": g.UNKNOWN, "availabilityZoneId": g.UNKNOWN})
+    if lambda_0.inputs is not None:
+        lambda_0.inputs["availabilityZone"] = g.UNKNOWN
+    assert len(messages(stack, RULE)) == 1  # lambda-1 is still judged
+    assert len(reasons(stack, RULE)) == 1 and reasons(stack, RULE)[0].startswith("lambda-0:")
