@@ -701,7 +701,7 @@ def test_teardown_retries_only_dependency_violations_until_the_budget_ends(
 ) -> None:
     """Lambda never lets go: the wait ends at --eni-timeout, destroy hits DependencyViolation and is retried
     until the budget is spent; the stack is then NOT removed (its resources still exist)."""
-    engine, said = _teardown_run(standin, vpc_world, eni_timeout_seconds=3)
+    engine, _ = _teardown_run(standin, vpc_world, eni_timeout_seconds=3)
     with pytest.raises(driver.DriverError, match="cleanup incomplete"):
         driver.ephemeral_teardown(engine)
     wait = next(p for p in engine.record.phases if p["phase"] == "teardown 2/3: wait for Lambda ENIs")
@@ -719,7 +719,7 @@ def test_teardown_retries_only_dependency_violations_until_the_budget_ends(
 def test_teardown_retries_a_dependency_violation(standin: Path, vpc_world: dict[str, Any]) -> None:
     engine, said = _teardown_run(standin, vpc_world, eni_timeout_seconds=30)
     behave(standin, deployment=vpc_world["deployment"], destroy="dependency-violation-once")
-    seen, stop, thread = _lambda_service(vpc_world, release_after=0.0)
+    _, stop, thread = _lambda_service(vpc_world, release_after=0.0)
     try:
         driver.ephemeral_teardown(engine)
     finally:
