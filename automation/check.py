@@ -7,7 +7,7 @@ it (offline/policy_config.py); `Analyze` calls stream while the program runs (of
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.resources
+import importlib.util
 import inspect
 import json
 import shutil
@@ -52,14 +52,12 @@ def default_pack() -> Iterator[Path]:
     if in_repository():
         yield DEFAULT_PACK
         return
-    try:
-        shipped = importlib.resources.files(PACKAGED_PACK)
-    except ModuleNotFoundError:
-        raise PolicyPackError("no default policy pack: pass --policy-pack DIR") from None
+    shipped = shipped_pack()
+    if shipped is None:
+        raise PolicyPackError("no default policy pack (the installed lambda_netkit has none): pass --policy-pack DIR")
     with tempfile.TemporaryDirectory(prefix="netkit-pack-") as tmp:
         target = Path(tmp) / "policy_pack"
-        with importlib.resources.as_file(shipped) as source:
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+        shutil.copytree(shipped, target, ignore=shutil.ignore_patterns("__pycache__"))
         manifest = yaml.safe_load((target / MANIFEST).read_text(encoding="utf-8")) or {}
         options: dict[str, Any] = {}
         if (Path(sys.prefix) / "bin" / "python").is_file():
@@ -67,6 +65,19 @@ def default_pack() -> Iterator[Path]:
         manifest["runtime"] = {"name": "python", "options": options} if options else "python"
         (target / MANIFEST).write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
         yield target
+
+
+def shipped_pack() -> Path | None:
+    """The pack directory inside the installed distribution (`lambda_netkit.policy_pack`, a namespace package:
+    found through its search locations, which also works for editable installs)."""
+    try:
+        spec = importlib.util.find_spec(PACKAGED_PACK)
+    except ModuleNotFoundError:
+        return None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / MANIFEST).is_file():
+            return Path(location)
+    return None
 
 
 def default_policy_config(pack_dir: Path, environment: str) -> Path | None:

@@ -197,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
         with _signals_raise():
             report = _check(args)
     except Interrupted as exc:
+        _stop_programs()
         name = "SIGINT" if exc.signum == signal.SIGINT else "SIGTERM"
         err.print(f"interrupted ({name}): the program and the policy pack were stopped", markup=False)
         return 128 + exc.signum
@@ -217,6 +218,15 @@ def run(args: argparse.Namespace) -> int:
         err.print("error: some policies could not decide (--fail-on-undecided)", markup=False)
         return EXIT_VIOLATIONS
     return EXIT_PASSED
+
+
+def _stop_programs() -> None:
+    """The runner's own cleanup hook (its children are already stopped by the unwinding; this makes sure)."""
+    try:
+        from .offline.program_process import terminate_programs  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return
+    terminate_programs()
 
 
 class _CheckFailed(Exception):

@@ -106,3 +106,20 @@ def test_compliant_program_passes_and_one_change_fails_through_the_installed_pac
     )
     assert not failed.passed
     assert {v.policy for v in failed.violations if v.enforcement == "mandatory"} == {"lambda-env-no-secrets"}
+
+
+def test_installed_netkit_materializes_its_shipped_pack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """From a pip install (no repository around), the default pack is the copy in the distribution, started with
+    the running environment as its virtualenv."""
+    import automation.check as check
+
+    monkeypatch.setattr(check, "in_repository", lambda: False)
+    with check.default_pack() as pack_dir:
+        launch = resolve_launch(pack_dir)
+        assert not pack_dir.is_relative_to(DEFAULT_PACK)
+        assert launch.virtualenv == Path(os.path.normpath(sys.prefix))
+        assert (pack_dir / "__main__.py").is_file() and (pack_dir / "config" / "prod.json").is_file()
+        materialized = pack_dir
+    assert not materialized.exists()  # a temporary directory, removed after the check
+    report = run_check(golden(tmp_path), "test", "preview", policy_config=GOLDEN_CONFIG)
+    assert report.pack_name == "lambda-netkit" and report.passed
