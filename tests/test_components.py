@@ -41,7 +41,8 @@ def test_network_registers_tiers_route_tables_and_flow_logs(tmp_path: Path) -> N
     assert len(by_type(run, ":RouteTable")) == 4  # one public, one Lambda per AZ
     assert len(by_type(run, ":FlowLog")) == 1
     component = by_type(run, "netkit:network:LambdaNetwork")[0]
-    assert all(r.parent == component.urn for r in run.resources if r.custom)
+    children = [r for r in run.resources if r.custom and not r.type.startswith("pulumi:providers:")]
+    assert children and all(r.parent == component.urn for r in children)
 
 
 def test_nat_per_az_routes_each_az_to_its_own_nat(tmp_path: Path) -> None:
@@ -375,7 +376,7 @@ print(json.dumps({"resources": mocks.resources, "invokes": mocks.invokes, "resul
 
 def run_with_provider_mocks(tmp_path: Path, build: str) -> dict[str, Any]:
     """Run `build()` (defined in `build`) under Pulumi's mock runtime in a child process; return what it saw."""
-    import json
+    import os
     import subprocess
     import sys
     import textwrap
@@ -384,8 +385,15 @@ def run_with_provider_mocks(tmp_path: Path, build: str) -> dict[str, Any]:
 
     script = tmp_path / "harness.py"
     script.write_text(textwrap.dedent(build) + PROVIDER_HARNESS)
+    path = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
     done = subprocess.run(
-        [sys.executable, str(script)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, str(script)],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -429,3 +437,27 @@ def test_explicit_provider_for_another_region_is_honoured(tmp_path: Path) -> Non
         "com.amazonaws.eu-west-1.dynamodb",
     }
     assert "arn:aws:ssm:eu-west-1:123456789012:parameter/app/db" in by_name["fn-access"]["inputs"]["policy"]
+
+
+def test_network_stack_exports_what_the_driver_reads(tmp_path: Path) -> None:
+    """Interface 5: the program's network stack exports the parking group next to the VPC, subnets and group."""
+    seen = run_with_provider_mocks(
+        tmp_path,
+        """
+        import runpy
+        import pulumi
+
+        def build():
+            pulumi.runtime.set_all_config({"netkit:environment": "staging", "netkit:egressStrategy": "nat-regional",
+                                           "netkit:ipv6Egress": "true"})
+            runpy.run_path("__main__.py", run_name="__main__")
+            outputs = pulumi.runtime.get_root_resource().outputs
+            return pulumi.Output.all(**outputs)
+        """,
+    )
+    outputs = seen["result"]
+    parking = next(r for r in seen["resources"] if r["name"] == "net-parking")
+    assert outputs["parking_security_group_id"] == "net-parking-id" and parking["type"].endswith(":SecurityGroup")
+    assert outputs["lambda_security_group_id"] == outputs["app_security_group_id"] == "worker-sg-id"
+    assert outputs["vpc_id"] == "net-vpc-id" and outputs["lambda_subnet_ids"] == ["net-lambda-0-id", "net-lambda-1-id"]
+    assert outputs["egress_strategy"] == "nat-regional" and outputs["ipv6_egress"] is True

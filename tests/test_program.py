@@ -168,8 +168,6 @@ def test_network_stack_has_a_parking_group_without_rules(tmp_path: Path) -> None
     assert not {"ingress", "egress"} & set(ins(parking))
     rules = of_type(resources, "SecurityGroupIngressRule") + of_type(resources, "SecurityGroupEgressRule")
     assert all(parking.urn not in r.property_dependencies.get("securityGroupId", []) for r in rules)
-    source = (REPO_ROOT / "__main__.py").read_text()
-    assert 'pulumi.export("parking_security_group_id"' in source  # interface 5 (stream C reads this name)
 
 
 @pytest.mark.parametrize(
@@ -191,24 +189,15 @@ def test_bad_stack_config_is_refused_before_anything_is_built(
     assert "PlanError" in info.value.program_traceback and message in info.value.program_traceback
 
 
-# Stream A1 is teaching lambda-vpc-egress-path / nat-gateway-per-az about regional NAT gateways and adding
-# egress-ips-pinned / ipv6-egress-path; until its rule modules are in, the regional-NAT case is an expected failure
-# (strict: it must start passing the moment they land).
-A1_RULES_IN = (REPO_ROOT / "policies" / "netkit_core" / "rules" / "egress_ips_pinned.py").exists()
-
-
 @pytest.mark.parametrize("mode", ["preview", "update"])
 @pytest.mark.parametrize(
     ("stack", "config"),
     [
-        pytest.param(
-            "prod",
-            {"egressStrategy": "nat-regional"},
-            marks=pytest.mark.xfail(not A1_RULES_IN, reason="A1's regional-NAT rules not in yet", strict=True),
-        ),
+        ("prod", {"egressStrategy": "nat-regional"}),
         ("staging", {"ipv6Egress": '"true"'}),
+        ("staging", {"ipv6Egress": '"true"', "dns64": '"true"'}),
     ],
-    ids=["prod-nat-regional", "staging-ipv6"],
+    ids=["prod-nat-regional", "staging-ipv6", "staging-ipv6-dns64"],
 )
 def test_new_egress_patterns_pass_their_environment_policy_config(
     tmp_path: Path, netkit_pack: PolicyPackProcess, stack: str, config: dict[str, str], mode: Mode
