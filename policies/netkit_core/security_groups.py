@@ -19,6 +19,7 @@ In a first preview a group's `ingress` is computed, so unknown when the program 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,8 +71,19 @@ class Ingress:
     prefix_lists: tuple[Any, ...]
 
 
+_ID_SHAPE = re.compile(r"^(sg|pl)-[0-9a-f]{1,32}$")
+
+
 def _unknown(value: Any) -> bool:
     return is_unknown(value)
+
+
+def id_label(value: Any) -> str:
+    """An id for a message when it has the shape of a security group / prefix list id; else a description (a
+    message never carries another property value)."""
+    if isinstance(value, str) and _ID_SHAPE.match(value):
+        return value
+    return "(unknown)" if _unknown(value) else "(a value that is not an id)"
 
 
 def setting(res: Res, key: str, default: Any) -> Any:
@@ -150,8 +162,8 @@ class SecurityGroups:
                 unmatched.append(entry)
         if unmatched:
             raise Undecidable(
-                f"{res.name}: security group(s) {', '.join(sorted(unmatched))} are not managed by this program "
-                "(check them where they are managed)",
+                f"{res.name}: security group(s) {', '.join(sorted(map(id_label, unmatched)))} are not managed by "
+                "this program (check them where they are managed)",
                 res,
             )
         if any(_unknown(e) for e in ids) and not found:
@@ -296,10 +308,9 @@ class SecurityGroups:
         if owner.type == SECURITY_GROUP or owner.type == DEFAULT_SECURITY_GROUP:
             lists = self.graph.refs(owner, "ingress", prefix, PREFIX_LIST)
         if len(lists) != 1:
-            label = prefix if isinstance(prefix, str) and not _unknown(prefix) else "a prefix list"
             raise Undecidable(
-                f"{owner.name}: admits prefix list {label}, whose entries this program does not manage (it may "
-                "contain 0.0.0.0/0)",
+                f"{owner.name}: admits prefix list {id_label(prefix)}, whose entries this program does not manage "
+                "(it may contain 0.0.0.0/0)",
                 owner,
             )
         managed = lists[0]
