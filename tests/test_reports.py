@@ -15,6 +15,7 @@ from rich.console import Console
 
 from automation.check import REPO_ROOT
 from automation.offline.analyzer import NotRun, PolicyMeta, Suppressed, Violation
+from automation.offline.pack_process import PolicyPackProcess
 from automation.offline.report import Report, Source, render_json, render_sarif, render_text
 from tests.conftest import FIXTURES
 
@@ -206,3 +207,29 @@ def test_format_output_pairs_write_each_format_from_one_run(tmp_path: Path) -> N
     assert vpc["artifactLocation"]["uri"] == "tests/fixtures/programs/probe/__main__.py"
     assert vpc["region"]["startLine"] == 7
     assert json.loads(report.read_text())["stack"] == "test"  # --output alone: the format from the extension
+
+
+def test_the_real_pack_in_every_format_sarif_accepted_and_no_secret_anywhere(
+    tmp_path: Path, netkit_pack: PolicyPackProcess
+) -> None:
+    import shutil
+
+    from automation.check import run_check
+
+    program = tmp_path / "golden"
+    shutil.copytree(FIXTURES / "programs" / "golden", program)
+    (program / "Pulumi.test.yaml").write_text("config:\n  aws:region: us-east-1\n  golden:break: env-secret\n")
+    report = run_check(program, "test", "preview", pack=netkit_pack)
+    assert not report.passed
+    document = json.loads(render_sarif(report))
+    jsonschema.Draft4Validator(sarif_schema()).validate(document)
+    check_github_rules(document)
+    rules = {r["id"]: r for r in document["runs"][0]["tool"]["driver"]["rules"]}
+    assert set(rules) == {m.name for m in report.rules}  # every policy of the pack
+    assert len(rules) >= 12 and all(r["help"]["text"] for r in rules.values())
+    secret = "AKIA" + "IOSFODNN7" + "EXAMPLE"
+    for rendered in (render_json(report), json.dumps(document), text(report, verbose=True)):
+        assert secret not in rendered and "IOSFODNN7" not in rendered
+    finding = next(r for r in document["runs"][0]["results"] if r["ruleId"] == "lambda-env-no-secrets")
+    uri = finding["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.endswith("__main__.py") and not uri.startswith("/")
