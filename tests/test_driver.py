@@ -781,3 +781,16 @@ def test_teardown_plan_detaches_functions_in_the_stacks_own_subnets() -> None:
     assert [(m.name, m.action) for m in plan.moves] == [("a", "detach")]  # parking is in another VPC's subnets
     assert plan.own_vpcs == ("vpc-own",) and not plan.fast_path
     assert plan_teardown({"resources": []}).fast_path
+
+
+def test_the_workflow_cleans_up_only_the_stacks_own_vpc() -> None:
+    """The shared network's VPC is the ephemeral stack's `vpc_id` output too: the workflow must not pass it."""
+    import yaml
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "netkit.yml").read_text())
+    steps = workflow["jobs"]["ephemeral"]["steps"]
+    cleanup = next(step for step in steps if "aws cleanup" in step.get("run", ""))
+    assert cleanup["if"] == "failure()"
+    assert "own_vpc_ids" in cleanup["run"] and "vpc_id'" not in cleanup["run"] and "['outputs']" not in cleanup["run"]
+    run = next(step["run"] for step in steps if "ephemeral run" in step.get("run", ""))
+    assert "--skip-gate" not in run and "--eni-timeout" in run

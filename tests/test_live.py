@@ -1,5 +1,6 @@
 """Live tests: the real Pulumi CLI with the policy pack. They run wherever `pulumi` is on PATH (with AWS
-credentials or LocalStack for `up`) and skip here, where the CLI cannot be installed."""
+credentials or LocalStack for `up`) and skip here, where the CLI cannot be installed. They work in a copy of the
+project, never in the checkout."""
 
 import os
 import shutil
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from automation.check import REPO_ROOT
+from tests.conftest import copy_project
 
 pytestmark = [
     pytest.mark.live,
@@ -20,11 +22,13 @@ pytestmark = [
 
 
 def test_real_preview_with_the_policy_pack(tmp_path: Path) -> None:
-    env = dict(os.environ, PULUMI_BACKEND_URL=f"file://{tmp_path}", PULUMI_CONFIG_PASSPHRASE="live-test")
+    project = copy_project(tmp_path)
+    env = dict(os.environ, PULUMI_BACKEND_URL=f"file://{tmp_path / 'state'}", PULUMI_CONFIG_PASSPHRASE="live-test")
+    (tmp_path / "state").mkdir()
     stack = f"dev-live-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["pulumi", "stack", "init", stack], cwd=REPO_ROOT, env=env, check=True)
+    subprocess.run(["pulumi", "stack", "init", stack], cwd=project, env=env, check=True)
     try:
-        (REPO_ROOT / f"Pulumi.{stack}.yaml").write_text((REPO_ROOT / "Pulumi.dev.yaml").read_text())
+        (project / f"Pulumi.{stack}.yaml").write_text((REPO_ROOT / "Pulumi.dev.yaml").read_text())
         result = subprocess.run(
             [
                 "pulumi",
@@ -32,11 +36,11 @@ def test_real_preview_with_the_policy_pack(tmp_path: Path) -> None:
                 "--stack",
                 stack,
                 "--policy-pack",
-                "policies",
+                str(REPO_ROOT / "policies"),
                 "--policy-pack-config",
-                "policies/config/dev.json",
+                str(REPO_ROOT / "policies" / "config" / "dev.json"),
             ],
-            cwd=REPO_ROOT,
+            cwd=project,
             env=env,
             capture_output=True,
             text=True,
@@ -44,14 +48,16 @@ def test_real_preview_with_the_policy_pack(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stdout + result.stderr
     finally:
-        subprocess.run(["pulumi", "stack", "rm", "--yes", "--force", stack], cwd=REPO_ROOT, env=env, check=False)
-        (REPO_ROOT / f"Pulumi.{stack}.yaml").unlink(missing_ok=True)
+        subprocess.run(["pulumi", "stack", "rm", "--yes", "--force", stack], cwd=project, env=env, check=False)
 
 
-@pytest.mark.skipif(
+NEEDS_CLOUD = pytest.mark.skipif(
     not (os.environ.get("NETKIT_LIVE_EMULATOR") or os.environ.get("NETKIT_LIVE_AWS")),
     reason="set NETKIT_LIVE_EMULATOR=http://localhost:4566 (LocalStack) or NETKIT_LIVE_AWS=1 (a real account)",
 )
+
+
+@NEEDS_CLOUD
 def test_real_ephemeral_cycle(tmp_path: Path) -> None:
     """The whole ephemeral cycle with the real CLI: create, preview with the pack, up, checks, destroy, remove."""
     import sys
@@ -81,4 +87,29 @@ def test_real_ephemeral_cycle(tmp_path: Path) -> None:
     env = dict(os.environ, PULUMI_CONFIG_PASSPHRASE="live-test")
     result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=3600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    assert "done: destroy" in result.stdout and "done: remove stack" in result.stdout
+    assert "gate: passed" in result.stdout and "teardown total: done" in result.stdout
+    assert "done: remove stack" in result.stdout
+
+
+@NEEDS_CLOUD
+def test_real_cli_is_stopped_by_the_deadline_and_cleaned_up_after(tmp_path: Path) -> None:
+    """The real CLI under a deadline that falls inside `up`: SIGINT, confirmed gone, then the phased destroy."""
+    import json
+    import sys
+
+    emulator = os.environ.get("NETKIT_LIVE_EMULATOR")
+    args = [sys.executable, "-m", "automation", "ephemeral", "run", "--prefix", "live-stop", "--from", "staging"]
+    args += ["--backend", f"file://{tmp_path}", "--timeout", "60", "--cancel-grace", "60", "--retries", "1"]
+    args += ["--outputs-file", str(tmp_path / "run.json")]
+    if emulator:
+        args += ["--emulator", emulator, "--skip-checks"]
+    env = dict(os.environ, PULUMI_CONFIG_PASSPHRASE="live-test")
+    result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=3600)
+    record = json.loads((tmp_path / "run.json").read_text())
+    phases = [p["phase"] for p in record["phases"]]
+    if "stop up" not in phases:
+        pytest.skip("`up` finished within 60s here; the deadline never fell inside it")
+    assert result.returncode == 2
+    stop = next(p for p in record["phases"] if p["phase"] == "stop up")
+    assert stop["result"] == "engine stopped" and stop["details"][0] == "SIGINT sent (graceful cancel)"
+    assert phases.index("stop up") < phases.index("teardown total")
