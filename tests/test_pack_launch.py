@@ -62,6 +62,18 @@ def installed_pack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield install_like_the_cli(DEFAULT_PACK, tmp_path_factory.mktemp("policies-org"))
 
 
+@pytest.fixture(scope="session")
+def staged_pack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The README's publish path: a staged copy of policies/ without the repository's `virtualenv` option, which
+    the enforcing CLI's install then sets to `venv` inside the pack directory."""
+    staged = tmp_path_factory.mktemp("staged") / "lambda-netkit-pack"
+    shutil.copytree(DEFAULT_PACK, staged, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = yaml.safe_load((staged / "PulumiPolicy.yaml").read_text())
+    manifest["runtime"] = "python"
+    (staged / "PulumiPolicy.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    yield install_like_the_cli(staged, tmp_path_factory.mktemp("policies-org-staged"))
+
+
 def golden(tmp_path: Path, breaking: str = "") -> Path:
     program = tmp_path / f"golden-{breaking or 'ok'}"
     shutil.copytree(GOLDEN, program)
@@ -123,3 +135,12 @@ def test_installed_netkit_materializes_its_shipped_pack(monkeypatch: pytest.Monk
     assert not materialized.exists()  # a temporary directory, removed after the check
     report = run_check(golden(tmp_path), "test", "preview", policy_config=GOLDEN_CONFIG)
     assert report.pack_name == "lambda-netkit" and report.passed
+
+
+def test_a_staged_publish_gets_its_own_venv_and_enforces_the_same(staged_pack: Path, tmp_path: Path) -> None:
+    launch = resolve_launch(staged_pack)
+    assert launch.virtualenv == staged_pack.resolve() / "venv"  # installRequiredPolicy's `virtualenv: venv`
+    failed = run_check(
+        golden(tmp_path, "env-secret"), "test", "preview", policy_pack=staged_pack, policy_config=GOLDEN_CONFIG
+    )
+    assert {v.policy for v in failed.violations if v.enforcement == "mandatory"} == {"lambda-env-no-secrets"}
