@@ -136,6 +136,7 @@ class SecurityGroups:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
+        self._index: dict[str, list[Res]] | None = None
         self._default_by_id: dict[str, Res] = {}
         for vpc in graph.of_type(VPC):
             default_id = vpc.get("defaultSecurityGroupId")
@@ -234,7 +235,7 @@ class SecurityGroups:
             except Undecidable as exc:
                 problems.append(exc)
         # (An unmanaged default group keeps AWS's default rule: ingress from itself only.)
-        for rule in self.graph.of_type(SG_RULE, SG_INGRESS_RULE):
+        for rule in self._rules_by_group().get(group.key, []):
             try:
                 if rule.type == SG_RULE:
                     kind = rule.get("type")
@@ -242,21 +243,26 @@ class SecurityGroups:
                         raise Undecidable(f"{rule.name}: its type (ingress or egress) is unknown", rule)
                     if kind != "ingress":
                         continue
-                if not self._targets(rule, group):
-                    continue
                 permissions.append(self._rule_permission(rule))
             except Undecidable as exc:
                 problems.append(exc)
         return permissions, problems
 
-    def _targets(self, rule: Res, group: Group) -> bool:
-        target = rule.get("securityGroupId")
-        linked = self.graph.refs(rule, "securityGroupId", target, *GROUP_TYPES, VPC)
-        if group.vpc_default:
-            if group.res in linked:
-                return True
-            return isinstance(target, str) and self._default_by_id.get(target) is group.res
-        return group.res in linked
+    def _rules_by_group(self) -> dict[str, list[Res]]:
+        """Rule resources by the key of the group they target (computed once: stacks have thousands of rules)."""
+        if self._index is None:
+            index: dict[str, list[Res]] = {}
+            for rule in self.graph.of_type(SG_RULE, SG_INGRESS_RULE):
+                target = rule.get("securityGroupId")
+                keys = set()
+                for linked in self.graph.refs(rule, "securityGroupId", target, *GROUP_TYPES, VPC):
+                    keys.add(self._vpc_default(linked).key if linked.type == VPC else linked.urn)
+                if isinstance(target, str) and target in self._default_by_id:
+                    keys.add(self._vpc_default(self._default_by_id[target]).key)
+                for key in keys:
+                    index.setdefault(key, []).append(rule)
+            self._index = index
+        return self._index
 
     def _inline(self, res: Res) -> list[Ingress]:
         blocks = setting(res, "ingress", [])  # omitted by the program: the group has no inline ingress
