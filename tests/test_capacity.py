@@ -99,3 +99,28 @@ def test_capacity_grows_with_combinations_and_concurrency(combos: int, concurren
     base = required_ips([EniCombination(concurrency)] * combos).required
     assert required_ips([EniCombination(concurrency)] * (combos + 1)).required > base
     assert required_ips([EniCombination(concurrency + extra)] * combos).required >= base
+
+
+@given(block=st.integers(0, 2**56 - 1), index=st.integers(0, 255))
+def test_each_dual_stack_subnet_gets_its_own_64_of_the_vpc_56(block: int, index: int) -> None:
+    from components.ipv6 import ipv6_subnet_cidr
+
+    vpc = ipaddress.IPv6Network((block << 72, 56))
+    subnet = ipaddress.IPv6Network(ipv6_subnet_cidr(str(vpc), index))
+    assert subnet.prefixlen == 64 and subnet.subnet_of(vpc)
+    assert subnet == list(vpc.subnets(new_prefix=64))[index]  # Terraform's cidrsubnet(vpc, 8, index)
+
+
+@pytest.mark.parametrize(
+    ("block", "index", "message"),
+    [
+        ("2600:1f18:abcd:1200::/56", 256, "has 256 /64 subnet"),
+        ("2600:1f18:abcd:1200::/72", 0, "smaller than the /64"),
+        ("10.0.0.0/16", 0, "not an IPv6 CIDR block"),
+    ],
+)
+def test_ipv6_subnet_refuses_what_does_not_fit(block: str, index: int, message: str) -> None:
+    from components.ipv6 import ipv6_subnet_cidr
+
+    with pytest.raises(PlanError, match=message):
+        ipv6_subnet_cidr(block, index)

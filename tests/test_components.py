@@ -461,3 +461,24 @@ def test_network_stack_exports_what_the_driver_reads(tmp_path: Path) -> None:
     assert outputs["lambda_security_group_id"] == outputs["app_security_group_id"] == "worker-sg-id"
     assert outputs["vpc_id"] == "net-vpc-id" and outputs["lambda_subnet_ids"] == ["net-lambda-0-id", "net-lambda-1-id"]
     assert outputs["egress_strategy"] == "nat-regional" and outputs["ipv6_egress"] is True
+
+
+@pytest.mark.parametrize(
+    ("strategy", "static_ingress", "public", "igw", "eips"),
+    [
+        ("nat-per-az", False, True, True, 3),
+        ("nat-single", False, True, True, 1),
+        ("nat-regional", False, False, True, 3),
+        ("nat-regional", True, True, True, 3),  # the ALB, not the NAT, needs the public subnets
+        ("hyperplane-eip", False, False, True, 0),
+        ("none", False, False, False, 0),
+        ("none", True, True, True, 0),
+    ],
+)
+def test_what_each_strategy_needs(strategy: str, static_ingress: bool, public: bool, igw: bool, eips: int) -> None:
+    from components.strategy import EgressStrategy, eip_count, needs_internet_gateway, needs_public_subnets
+
+    parsed = EgressStrategy.parse(strategy)
+    assert needs_public_subnets(parsed, static_ingress) is public
+    assert needs_internet_gateway(parsed, static_ingress) is igw
+    assert eip_count(parsed, 3) == eips
