@@ -27,9 +27,10 @@ def hyperplane_eip_dev_only(graph: Graph, config: Mapping[str, Any]) -> Outcome:
         if not env:
             out.undecide(res, f"{res.name}: the environment is unknown (set the policy's `environment` config)")
         elif env not in allowed:
+            where = f"in environment {env}" if environment else "in the environment its netkit:environment tag names"
             out.fail(
                 res,
-                f"{res.name} uses the Hyperplane-ENI Elastic IP trick in {env!r}; it relies on a Lambda "
+                f"{res.name} uses the Hyperplane-ENI Elastic IP trick {where}; it relies on a Lambda "
                 f"implementation detail and is allowed only in {', '.join(allowed)}. Use NatEgress",
             )
     return out
