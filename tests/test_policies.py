@@ -126,6 +126,7 @@ def test_advisory_default_does_not_fail_the_check(tmp_path: Path, netkit_pack: P
 def test_project_stacks_pass_their_own_config(netkit_pack: PolicyPackProcess, stack: str, mode: Mode) -> None:
     report = run_check(REPO_ROOT, stack, mode, pack=netkit_pack)
     assert [v for v in report.violations if v.enforcement == "mandatory"] == []
+    assert [v for v in report.violations if v.policy == "netkit-undecided"] == []
     assert report.not_run == []
     if stack == "prod":
         assert report.violations == []
@@ -142,3 +143,25 @@ def test_hyperplane_pattern_outside_dev_fails(tmp_path: Path, netkit_pack: Polic
     )
     report = run_check(project, "staging", "preview", pack=netkit_pack)
     assert "hyperplane-eip-dev-only" in {v.policy for v in report.violations}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("stack", "overrides"),
+    [
+        ("prod", {"netkit:egressStrategy": "nat-regional"}),
+        ("staging", {"netkit:ipv6Egress": "true"}),
+        ("staging", {"netkit:ipv6Egress": "true", "netkit:dns64": "true"}),
+    ],
+)
+def test_project_new_egress_patterns_pass_their_environment(
+    netkit_pack: PolicyPackProcess, stack: str, overrides: dict[str, str], mode: Mode
+) -> None:
+    """Issue 12's done-when: the project's own program with a regional NAT in prod and IPv6 egress in staging
+    passes its environment's policy config in preview and update with nothing undecided."""
+    report = run_check(REPO_ROOT, stack, mode, pack=netkit_pack, config_overrides=overrides)
+    assert [v for v in report.violations if v.enforcement == "mandatory"] == []
+    assert [v for v in report.violations if v.policy == "netkit-undecided"] == []
+    assert report.not_run == []
+    if stack == "prod":
+        assert report.violations == []
