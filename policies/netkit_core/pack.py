@@ -89,7 +89,11 @@ _UNKNOWN_SENTINELS = frozenset(
 
 
 def is_preview() -> bool:
-    """The CLI sets PULUMI_DRY_RUN=true for a preview (and the offline launcher does the same)."""
+    """Whether this analysis is a preview: `ConfigureStack`'s `dry_run` when the engine sent it, else
+    PULUMI_DRY_RUN, which the CLI sets when it starts the pack (pkg/resource/plugin/analyzer_plugin.go,
+    `maybeAppendEnv("PULUMI_DRY_RUN", strconv.FormatBool(opts.DryRun))`; the offline launcher does the same)."""
+    if STATE.dry_run is not None:
+        return STATE.dry_run
     return os.environ.get("PULUMI_DRY_RUN", "").lower() == "true"
 
 
@@ -178,6 +182,7 @@ class PackState:
         self.resource_outcomes: dict[str, dict[str, Outcome]] = {}
         self.analysis: StackAnalysis | None = None
         self.hooked = False
+        self.dry_run: bool | None = None
 
     def record(self, urn: str, name: str, properties: struct_pb2.Struct, provider: Any | None) -> None:
         entry = Recorded(
@@ -220,6 +225,11 @@ class _RecordingServicer(sdk._PolicyAnalyzerServicer):
         stripped.ClearField("properties")
         stripped.ClearField("provider")
         return super().Analyze(stripped, context)
+
+    def ConfigureStack(self, request: Any, context: Any) -> Any:
+        # Older engines send no ConfigureStack; then PULUMI_DRY_RUN decides (see is_preview).
+        STATE.dry_run = bool(request.dry_run)
+        return super().ConfigureStack(request, context)
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any:
         try:

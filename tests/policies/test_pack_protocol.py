@@ -120,3 +120,12 @@ def test_suppression_by_tag_and_by_config(preview_pack: Any) -> None:
     levels = {d.enforcementLevel for d in found}
     assert levels == {analyzer_pb2.MANDATORY, analyzer_pb2.ADVISORY}  # the finding stays; the problem is advisory
     assert any("has no reason" in d.message and d.urn == SG_URN for d in found)
+
+
+def test_an_update_never_says_during_preview() -> None:
+    with running_pack(dry_run=False) as pack:
+        _, response = _run(pack, _stack({"ingress": Unknown()}), set())
+    lines = _policy_lines(response, SG_RULE_POLICY)
+    assert lines and all(line.startswith("undecided: ") and "preview" not in line for line in lines)
+    messages = [d.message for d in _violations(response, "netkit-undecided")]
+    assert messages and not any("during preview" in m for m in messages)
