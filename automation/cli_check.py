@@ -206,9 +206,12 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(exc.program_traceback.rstrip("\n") + "\n")
         err.print(f"error: {exc}", markup=False)
         return EXIT_ERROR
-    for fmt, path in targets:
+    # Files first: a reader that closes stdout early (`| head`) must not cost the SARIF file.
+    for fmt, path in sorted(targets, key=lambda target: target[1] is None):
         try:
             _render(report, fmt, path, args.verbose)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no "Exception ignored" at exit
         except OSError as exc:
             err.print(f"error: cannot write {path}: {exc.strerror}", markup=False)
             return EXIT_ERROR

@@ -110,6 +110,7 @@ def _capacity(report: Report, console: Console) -> None:
     for row in report.capacity:
         style = "red" if row.usable < row.required else ""
         table.add_row(Text(row.subnet), row.cidr, str(row.usable), str(row.required), Text(row.why), style=style)
+    console.print()
     console.print(table)
 
 
@@ -124,6 +125,7 @@ def _cost(report: Report, console: Console) -> None:
     for line in cost.lines:
         count = f"{line.count:g}" if isinstance(line.count, float) else str(line.count)
         table.add_row(Text(line.item), count, f"${line.monthly_each:,.2f}", f"${line.monthly:,.2f}")
+    console.print()
     console.print(table)
     for suggestion in cost.suggestions:
         console.print(_indented(Text(f"tip: {suggestion}"), 2))
