@@ -482,3 +482,16 @@ def test_signal_stops_everything_with_one_line(tmp_path: Path, signum: int, code
     assert "Traceback" not in err and len(lines) == 1 and lines[0].startswith("interrupted")
     time.sleep(0.5)
     assert processes_mentioning(str(pack)) == [] and processes_mentioning(str(program)) == []
+
+
+def test_uv_toolchain_uses_the_projects_dot_venv(tmp_path: Path) -> None:
+    from automation.offline.pack_process import resolve_launch
+
+    pack = pack_copy(tmp_path, manifest="runtime:\n  name: python\n  options:\n    toolchain: uv\nversion: 1.0.0\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    with pytest.raises(PolicyPackError, match="run `uv sync`"):
+        resolve_launch(pack, {"PATH": ""})
+    python = tmp_path / ".venv" / "bin" / "python"  # next to the nearest pyproject.toml, as uv.go places it
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    assert resolve_launch(pack, {"PATH": ""}).python == str(python)
