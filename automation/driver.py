@@ -279,6 +279,7 @@ class Engine:
         self.workspace = local_workspace(work_dir, settings, self.backend)
         self.command: InterruptibleCommand = self.workspace.pulumi_command  # type: ignore[assignment]
         self.record = RunRecord(stack_name)
+        self.engine_left_running = False  # set when a stopped engine could not be confirmed gone: no cleanup then
         opener = auto.Stack.create_or_select if create else auto.Stack.select
         self.stack = self.call("open stack", lambda: opener(stack_name, self.workspace))
         if settings.emulator_url:
@@ -319,6 +320,7 @@ class Engine:
         outcome = "engine stopped" if report.gone else "engine NOT confirmed gone"
         self.phase(f"stop {describe}", started, outcome, details)
         if not report.gone:
+            self.engine_left_running = True
             raise DriverError(f"{describe}: engine process {report.pid} could not be confirmed gone; not cleaning up")
 
     def call(self, describe: str, operation: Callable[[], Any], attempts: int | None = None) -> Any:
@@ -592,7 +594,13 @@ def ephemeral_create(options: EphemeralOptions, settings: EngineSettings, env: M
 
 
 def ephemeral_teardown(engine: Engine) -> None:
-    """Phased destroy, remove the stack, drop its workspace. Each step runs even if an earlier one failed."""
+    """Phased destroy, remove the stack, drop its workspace. Each step runs even if an earlier one failed.
+
+    Never while an engine process of this stack may still run: a destroy beside a live update corrupts both."""
+    if engine.engine_left_running:
+        message = "not cleaning up: the stopped engine process is still running; run `ephemeral destroy` later"
+        engine.record.errors.append(message)
+        raise DriverError(message)
     problems = []
     for describe, step in (("destroy", lambda: teardown(engine)), ("remove", engine.remove)):
         try:

@@ -794,3 +794,11 @@ def test_the_workflow_cleans_up_only_the_stacks_own_vpc() -> None:
     assert "own_vpc_ids" in cleanup["run"] and "vpc_id'" not in cleanup["run"] and "['outputs']" not in cleanup["run"]
     run = next(step["run"] for step in steps if "ephemeral run" in step.get("run", ""))
     assert "--skip-gate" not in run and "--eni-timeout" in run
+
+
+def test_no_cleanup_while_a_stopped_engine_may_still_run(standin: Path) -> None:
+    engine = driver.ephemeral_create(driver.EphemeralOptions(), settings(), {})
+    engine.engine_left_running = True  # what stop_engine sets when the process would not die
+    with pytest.raises(driver.DriverError, match="not cleaning up"):
+        driver.ephemeral_teardown(engine)
+    assert "destroy" not in commands(standin)
