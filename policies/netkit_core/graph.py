@@ -129,14 +129,13 @@ class Res:
             return default
         if not is_unknown(value):
             return value
-        if self.inputs is not None:
-            given = self.inputs.get(key)
-            if given is None:
-                return default
-            if not is_unknown(given):
-                return given  # nested unknowns (a list of routes with unknown targets) are the caller's
-        if self.property_dependencies.get(key):
+        given = self.inputs.get(key) if self.inputs is not None else None
+        if given is not None and not is_unknown(given):
+            return given  # nested unknowns (a list of routes with unknown targets) are the caller's
+        if self.property_dependencies.get(key):  # the program set it from another resource's output
             raise Undecidable(f"{self.name}: {what or key} comes from another resource and is not known yet", self)
+        if self.inputs is not None and given is None:
+            return default
         if self.inputs is None:
             raise Undecidable(f"{self.name}: {what or key} is unknown (its Analyze inputs were not seen)", self)
         raise Undecidable(f"{self.name}: {what or key} is unknown", self)
