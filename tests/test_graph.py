@@ -99,3 +99,14 @@ def test_setting_reads_a_structured_input_whose_planned_output_is_unknown() -> N
         inputs={"routes": routes},
     )
     assert table.setting("routes", []) == routes
+
+
+def test_default_route_table_adopts_the_vpc_table_by_id_in_an_update() -> None:
+    vpc = Res("urn:vpc", VPC, "vpc", {"id": "vpc-1", "mainRouteTableId": "rtb-1", "defaultRouteTableId": "rtb-1"})
+    default = Res(
+        "urn:d", "aws:ec2/defaultRouteTable:DefaultRouteTable", "d", {"id": "rtb-1", "defaultRouteTableId": "rtb-1"}
+    )
+    route = Res("urn:r", ROUTE, "r", {"routeTableId": "rtb-1"})
+    graph = Graph([vpc, default, route], stack_config={})
+    assert graph.vpc_main_table(vpc) is default
+    assert graph.route_tables_in(route, "routeTableId", "rtb-1") == [default]

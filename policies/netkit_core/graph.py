@@ -317,7 +317,7 @@ class Graph:
         for vpc in self.of_type(VPC):
             for key in ("defaultRouteTableId", "mainRouteTableId"):
                 value = vpc.get(key)
-                if isinstance(value, str) and value:
+                if isinstance(value, str) and value and value not in self.by_id:  # not a table we manage
                     self._vpc_table_ids.setdefault(value, vpc)
         self._implicit: dict[str, Res] = {}
 
@@ -472,7 +472,7 @@ class Graph:
             if vpc in self.refs(table, "defaultRouteTableId", table.get("defaultRouteTableId"), VPC):
                 return table
             known = table.get("defaultRouteTableId")
-            if isinstance(known, str) and self._vpc_table_ids.get(known) is vpc:
+            if isinstance(known, str) and known and known == vpc.get("defaultRouteTableId"):
                 return table
         key = f"{vpc.urn}#default-route-table"
         if key not in self._implicit:
