@@ -20,18 +20,23 @@ FORMATS = ("text", "json", "sarif")
 _EXTENSIONS = {".sarif": "sarif", ".json": "json"}
 
 DESCRIPTION = """\
-Run a Pulumi Python program as a first `pulumi preview` (--mode preview: what the provider computes is unknown) or
-as an update (--mode update: known ids and the provider's defaults), and send every registration to the policy
-pack over the analyzer protocol, as the Pulumi engine does. The pack is started as the Pulumi CLI starts it: the
-interpreter named by its PulumiPolicy.yaml (`runtime.options.virtualenv`, relative to the pack; none = python3
-from PATH), `python -u -m pulumi.policy`, working directory the pack, PULUMI_CONFIG/PROJECT/STACK/DRY_RUN set.
+Run a Pulumi Python program as a first `pulumi preview` (--mode preview: what
+the provider computes is unknown) or as an update (--mode update: known ids and
+the provider's defaults), and send every registration to the policy pack over
+the analyzer protocol, as the Pulumi engine does. The pack is started as the
+Pulumi CLI starts it: the interpreter named by its PulumiPolicy.yaml
+(runtime.options.virtualenv, relative to the pack; none = python3 on PATH),
+`python -u -m pulumi.policy`, working directory the pack, PULUMI_CONFIG,
+PULUMI_PROJECT, PULUMI_STACK and PULUMI_DRY_RUN set.
 
-Reports: text for people (file:line, resource, message, fix), json (the report contract), sarif (SARIF 2.1.0
-for GitHub code scanning). Each --format may be followed by --output FILE; e.g.
-  --format text --format sarif --output netkit.sarif   (text on stdout, SARIF in a file)
+Reports: text for people (file:line, resource, message, fix), json (the report
+contract), sarif (SARIF 2.1.0 for GitHub code scanning). Each --format may be
+followed by --output FILE, e.g. text on stdout and SARIF in a file:
+  --format text --format sarif --output netkit.sarif
 
-Exit status: 0 passed; 1 a mandatory violation (or anything undecided with --fail-on-undecided); 2 any other
-error (bad arguments or files, the program failed, exited or timed out, the pack failed); 130/143 interrupted.
+Exit status: 0 passed; 1 a mandatory violation (or anything undecided with
+--fail-on-undecided); 2 any other error (bad arguments or files, the program
+failed, exited or timed out, the pack failed); 130/143 interrupted.
 """
 
 
@@ -86,7 +91,9 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="stack name; reads Pulumi.<STACK>.yaml, which must exist when named (default: dev)",
     )
-    check.add_argument("--program", type=Path, default=None, help="Pulumi program directory (default: repo root)")
+    check.add_argument(
+        "--program", metavar="DIR", type=Path, default=None, help="Pulumi program directory (default: repo root)"
+    )
     check.add_argument(
         "--mode",
         choices=("preview", "update"),
@@ -95,12 +102,14 @@ def add_parser(sub: Any) -> None:
     )
     check.add_argument(
         "--policy-pack",
+        metavar="DIR",
         type=Path,
         default=None,
         help="policy pack directory (default: policies/ of this repository, or the pack installed with netkit)",
     )
     check.add_argument(
         "--policy-config",
+        metavar="FILE",
         type=Path,
         default=None,
         help="policy config JSON, as `pulumi preview --policy-pack-config` (default: <pack>/config/<env>.json)",
@@ -127,8 +136,12 @@ def add_parser(sub: Any) -> None:
         default=[],
         help="stack config value, as `pulumi preview -c` (repeatable)",
     )
-    check.add_argument("--fixtures", type=Path, default=None, help="YAML answers for lookups and stack references")
-    check.add_argument("--timeout", type=_seconds, default=600.0, help="seconds the program may run (default: 600)")
+    check.add_argument(
+        "--fixtures", metavar="FILE", type=Path, default=None, help="YAML answers for lookups and stack references"
+    )
+    check.add_argument(
+        "--timeout", metavar="SECONDS", type=_seconds, default=600.0, help="seconds the program may run (default: 600)"
+    )
     check.add_argument(
         "--fail-on-undecided", action="store_true", help="exit 1 when any policy could not decide something"
     )
