@@ -802,3 +802,13 @@ def test_no_cleanup_while_a_stopped_engine_may_still_run(standin: Path) -> None:
     with pytest.raises(driver.DriverError, match="not cleaning up"):
         driver.ephemeral_teardown(engine)
     assert "destroy" not in commands(standin)
+
+
+def test_an_aws_failure_while_parking_still_destroys(standin: Path, vpc_world: dict[str, Any]) -> None:
+    """Without AWS access the phases cannot run; the destroy still does (the provider then waits itself)."""
+    engine, _ = _teardown_run(standin, vpc_world, emulator_url="http://127.0.0.1:9", aws_timeout_seconds=2)
+    with pytest.raises(driver.DriverError, match="cleanup incomplete"):
+        driver.ephemeral_teardown(engine)  # the stand-in's destroy cannot reach AWS either
+    park = next(p for p in engine.record.phases if p["phase"].startswith("teardown 1/3"))
+    assert park["result"] == "AWS failed (EndpointConnectionError); destroying anyway"
+    assert "destroy" in commands(standin)
