@@ -494,3 +494,34 @@ def test_uv_toolchain_uses_the_projects_dot_venv(tmp_path: Path) -> None:
     python.parent.mkdir(parents=True)
     python.write_text("")
     assert resolve_launch(pack, {"PATH": ""}).python == str(python)
+
+
+PACK_WITH = """
+import os
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
+
+def noisy(args, report):
+    print("x" * 200_000, flush=True)  # a chatty policy must not fill the stdout pipe and block the pack
+
+def stack(args, report):
+    {stack_body}
+
+PolicyPack(name="odd", enforcement_level=EnforcementLevel.ADVISORY, policies=[
+    ResourceValidationPolicy(name="noisy", description="noisy", validate=noisy),
+    StackValidationPolicy(name="odd-stack", description="odd stack", validate=stack),
+])
+"""
+
+
+def test_a_chatty_pack_does_not_block(tmp_path: Path) -> None:
+    pack = pack_copy(tmp_path, main=PACK_WITH.format(stack_body="report('done')"))
+    report = run_check(PROBE, "test", "preview", policy_pack=pack)
+    assert [v.message for v in report.violations if v.policy == "odd-stack"] == ["done"]
+
+
+def test_a_pack_that_dies_mid_check_is_named_with_its_stderr(tmp_path: Path) -> None:
+    body = "import sys; sys.stderr.write('odd-stack gave up\\n'); sys.stderr.flush(); os._exit(3)"
+    pack = pack_copy(tmp_path, main=PACK_WITH.format(stack_body=body))
+    with pytest.raises(PolicyPackError, match=r"AnalyzeStack failed \(UNAVAILABLE\)(.|\n)*odd-stack gave up"):
+        run_check(PROBE, "test", "preview", policy_pack=pack)
+    assert processes_mentioning(str(pack)) == []
