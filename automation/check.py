@@ -245,7 +245,7 @@ def run_check(
         warnings=[*config_warnings, *result.warnings, *run.warnings],
         notes=notes,
         capacity=capacity_rows(run.resources, session.properties.get("lambda-subnet-capacity", {})),
-        cost=cost_estimate(run.resources, environment, config.region),
+        cost=cost_estimate([r for r in run.resources if not getattr(r, "read", False)], environment, config.region),
         environment=environment,
         suppressed=result.suppressed,
         sources=_sources(run, root),
