@@ -3,9 +3,9 @@ separate resources that set them (VpcEndpointRouteTableAssociation, aws.vpc.Endp
 VpcEndpointPolicy). Pure: shared by the endpoint rules.
 
 Defaults applied when the program omits a setting (pulumi-aws 7 SDK docs, ec2/vpc_endpoint.py, mirroring the AWS
-CreateVpcEndpoint API): `vpc_endpoint_type` "Gateway"; `private_dns_enabled` false; `policy` omitted = the
-default policy, which allows full access ("a default policy that allows full access to the service", AWS
-PrivateLink guide, "Control access to VPC endpoints using endpoint policies").
+CreateVpcEndpoint API): `vpc_endpoint_type` "Defaults to `Gateway`"; `private_dns_enabled` "Defaults to `false`";
+`policy` "Defaults to full access" (AWS PrivateLink guide, "Control access to VPC endpoints using endpoint
+policies": the default policy allows full access to the service).
 """
 
 from __future__ import annotations

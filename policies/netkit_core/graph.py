@@ -409,8 +409,11 @@ class Graph:
         """The function's subnets, all of them managed by this program, else `Undecidable` (a function with
         some subnets we cannot see is never judged on the ones we can)."""
         vpc = fn.get("vpcConfig")
+        if is_unknown(vpc):
+            why = self.origin(fn, "vpcConfig", (SUBNET, SECURITY_GROUP, VPC))
+            raise Undecidable(f"{fn.name}: its vpc_config is unknown: {why}", fn)
         if not isinstance(vpc, dict):
-            raise Undecidable(f"{fn.name}: its vpc_config is unknown", fn)
+            raise Undecidable(f"{fn.name}: its vpc_config is not an object", fn)
         ids = vpc.get("subnetIds")
         linked = self.deps(fn, "vpcConfig", SUBNET)
         if isinstance(ids, list):
@@ -430,7 +433,7 @@ class Graph:
                     raise Undecidable(f"{fn.name}: some of its subnets are not known: {why}", fn)
                 found.extend(missing)
             subnets = list({s.urn: s for s in found}.values())
-        elif is_unknown(ids) or is_unknown(vpc):
+        elif is_unknown(ids):
             subnets = linked
             foreign = [r for r in self.deps(fn, "vpcConfig") if r.type not in (SUBNET, SECURITY_GROUP, VPC)]
             if not subnets or foreign:
