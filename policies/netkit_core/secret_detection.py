@@ -172,6 +172,8 @@ _SETTING_WORDS = frozenset(
         "MIN",
         "HEADER",
         "HEADERS",
+        "STAGE",
+        "LABEL",
         "PATTERN",
         "REGEX",
         "TEMPLATE",
@@ -275,7 +277,8 @@ _UNIT = r"(ns|us|µs|ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|
 _DURATION = re.compile(rf"^(\d+(\.\d+)?\s*{_UNIT})+$", re.IGNORECASE)
 _ISO_DURATION = re.compile(r"^P(\d+[YMWD])*(T(\d+(\.\d+)?[HMS])+)?$", re.IGNORECASE)
 _SIZE = re.compile(r"^\d+(\.\d+)?\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)$", re.IGNORECASE)
-_LOG_LEVELS = frozenset(
+# Log levels and other enumerated setting values.
+_SETTING_VALUES = frozenset(
     {
         "trace",
         "debug",
@@ -296,6 +299,10 @@ _LOG_LEVELS = frozenset(
         "verbose",
         "none",
         "null",
+        # Secrets Manager staging labels (what the Parameters and Secrets extension is asked for)
+        "awscurrent",
+        "awsprevious",
+        "awspending",
     }
 )
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:\S+$")
@@ -383,7 +390,7 @@ def cannot_be_secret(value: str) -> bool:
         not text
         or _NUMBER.match(text)
         or lowered in _BOOLEAN
-        or lowered in _LOG_LEVELS
+        or lowered in _SETTING_VALUES
         or _DURATION.match(text)
         or (_ISO_DURATION.match(text) and len(text) > 1)
         or _SIZE.match(text)

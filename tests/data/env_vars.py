@@ -213,6 +213,11 @@ BENIGN: list[Row] = [
     Row("TOKEN_AUDIENCE", "orders-api", False),
     Row("CSRF_COOKIE_SECURE", "true", False),
     Row("API_TOKEN_HEADER", "Authorization", False),
+    Row("SENTRY_DSN", "https://" + hexs(32) + "@o450000.ingest.sentry.io/5500000", False),
+    Row("HEALTHCHECK_PATH", "/healthz", False),
+    Row("SECRETS_PREFIX", "prod/orders/", False),
+    Row("TOKEN_SIGNING_ALG", "ES256", False),
+    Row("SECRET_VERSION_STAGE", "AWSCURRENT", False),
     Row("PASSWORD", "", False),
     Row("TOKEN", "none", False),
 ]
