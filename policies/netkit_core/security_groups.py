@@ -86,15 +86,6 @@ def id_label(value: Any) -> str:
     return "(unknown)" if _unknown(value) else "(a value that is not an id)"
 
 
-def setting(res: Res, key: str, default: Any) -> Any:
-    """A property, or the provider's default when it is unknown only because the program omitted it (the Analyze
-    inputs have no such key)."""
-    value = res.get(key)
-    if value is None or (_unknown(value) and res.inputs is not None and key not in res.inputs):
-        return default
-    return value
-
-
 def as_list(value: Any, owner: Res, what: str) -> list[Any]:
     """A list-valued property: None -> [], a list -> itself; unknown or another shape -> Undecidable."""
     if value is None:
@@ -204,12 +195,12 @@ class SecurityGroups:
         return sorted(groups.values(), key=lambda g: g.key), problems
 
     def _endpoint_groups(self, endpoint: Res) -> list[Group]:
-        kind = setting(endpoint, "vpcEndpointType", "Gateway")
+        kind = endpoint.setting("vpcEndpointType", "Gateway", "its endpoint type")
         if _unknown(kind):
             raise Undecidable(f"{endpoint.name}: its endpoint type is unknown", endpoint)
         if kind not in ("Interface", "GatewayLoadBalancer"):
             return []  # gateway endpoints have no network interfaces, so no security groups
-        declared = setting(endpoint, "securityGroupIds", [])
+        declared = endpoint.setting("securityGroupIds", [], "its security group list")
         found = self.groups_of(endpoint, "securityGroupIds", declared, "security groups")
         for association in self.graph.of_type(SG_ASSOCIATION):
             targets = self.graph.refs(association, "vpcEndpointId", association.get("vpcEndpointId"), ENDPOINT)
@@ -265,7 +256,7 @@ class SecurityGroups:
         return self._index
 
     def _inline(self, res: Res) -> list[Ingress]:
-        blocks = setting(res, "ingress", [])  # omitted by the program: the group has no inline ingress
+        blocks = res.setting("ingress", [], "its inline ingress")  # omitted: no inline ingress
         result = []
         for block in as_list(blocks, res, "inline ingress rules"):
             if _unknown(block):
@@ -320,7 +311,7 @@ class SecurityGroups:
                 owner,
             )
         managed = lists[0]
-        entries = setting(managed, "entries", [])
+        entries = managed.setting("entries", [], "its entry list")
         cidrs = [e.get("cidr") if isinstance(e, Mapping) else e for e in as_list(entries, managed, "entries")]
         for entry in self.graph.of_type(PREFIX_LIST_ENTRY):
             if managed in self.graph.refs(entry, "prefixListId", entry.get("prefixListId"), PREFIX_LIST):

@@ -252,7 +252,7 @@ def test_omitted_ingress_is_decided_from_the_analyze_inputs_else_undecided() -> 
     s.fn_sg.inputs = None  # the pack did not see Analyze for it
     outcome = s.run()
     assert [u.urn for u in outcome.undecided] == [s.fn_sg.urn]
-    assert "inline ingress rules are unknown" in outcome.undecided[0].reason
+    assert "its inline ingress is unknown" in outcome.undecided[0].reason
 
 
 def test_groups_not_managed_by_the_program_are_undecided() -> None:
