@@ -255,7 +255,13 @@ def zone_of(owner: Res, entry: Mapping[str, Any], what: str) -> Zone:
     zone = Zone(name if isinstance(name, str) else "", zone_id if isinstance(zone_id, str) else "")
     if not zone.name and not zone.id:
         raise Undecidable(f"{owner.name}: the availability zone of {what} is unknown (set availability_zone)", owner)
+    if (zone.name and not _ZONE_NAME.match(zone.name)) or (zone.id and not _ZONE_ID.match(zone.id)):
+        raise Undecidable(f"{owner.name}: the availability zone of {what} is not a zone name or zone id", owner)
     return zone
+
+
+_ZONE_NAME = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+[a-z]$")  # us-east-1a, us-west-2-lax-1a
+_ZONE_ID = re.compile(r"^[a-z]{2,5}\d{1,2}(-[a-z0-9]+)*-az\d{1,2}$")  # use1-az1, usw2-lax1-az1
 
 
 class Target(NamedTuple):
