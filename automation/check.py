@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import inspect
 import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,8 @@ from typing import Any
 import yaml
 
 from .offline.analyzer import AnalysisSession
-from .offline.engine import Mode, ProgramRun, RecordedResource, run_program
+from .offline.engine import Mode, ProgramRun, run_program
+from .offline.fixtures import load_fixtures
 from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, StackInfo
 from .offline.policy_config import load_policy_config
 from .offline.report import Report, Source, capacity_rows, cost_estimate
@@ -121,56 +121,14 @@ def stack_tags(program_dir: Path, config: StackConfig) -> dict[str, str]:
     return tags
 
 
-def _accepts(function: Callable[..., Any], name: str) -> bool:
-    """Transitional: the runner's API grows keyword arguments (team interface 3); pass only what it knows."""
-    return name in inspect.signature(function).parameters
-
-
-def _load_config(program_dir: Path, stack: str, overrides: Mapping[str, str] | None, stack_named: bool) -> StackConfig:
-    kwargs: dict[str, Any] = {}
-    if overrides and _accepts(load_stack_config, "overrides"):
-        kwargs["overrides"] = dict(overrides)
-    if stack_named and _accepts(load_stack_config, "stack_named"):
-        kwargs["stack_named"] = True
-    config = load_stack_config(program_dir, stack, **kwargs)
-    if overrides and "overrides" not in kwargs:
-        for key, value in overrides.items():
-            config.values[key if ":" in key else f"{config.project}:{key}"] = value
-    return config
-
-
-def _run(
-    program_dir: Path,
-    stack: str,
-    mode: Mode,
-    config: StackConfig,
-    timeout: float,
-    fixtures: Path | None,
-    on_resource: Callable[[RecordedResource], None],
-) -> ProgramRun:
-    kwargs: dict[str, Any] = {}
-    if _accepts(run_program, "timeout"):
-        kwargs["timeout"] = timeout
-    if fixtures is not None:
-        if not _accepts(run_program, "fixtures"):
-            raise PolicyPackError("--fixtures needs the new program runner (not available yet)")
-        from .offline.fixtures import load_fixtures  # type: ignore[import-not-found,unused-ignore]
-
-        kwargs["fixtures"] = load_fixtures(fixtures)
-    if _accepts(run_program, "on_resource"):
-        kwargs["on_resource"] = on_resource
-    return run_program(program_dir, stack, mode, config, **kwargs)
-
-
 def _sources(run: ProgramRun, root: Path) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     for resource in run.resources:
-        file = getattr(resource, "source_file", "")
-        if not file:
+        if not resource.source_file:
             continue
-        path = Path(file)
+        path = Path(resource.source_file)
         shown = path.relative_to(root) if path.is_relative_to(root) else path
-        sources[resource.urn] = Source(shown.as_posix(), int(getattr(resource, "source_line", 0) or 0))
+        sources[resource.urn] = Source(shown.as_posix(), resource.source_line)
     return sources
 
 
@@ -195,7 +153,7 @@ def run_check(
     PolicyConfigError) or DuplicateResourceError.
     """
     program_dir = Path(program_dir)
-    config = _load_config(program_dir, stack, config_overrides, stack_named)
+    config = load_stack_config(program_dir, stack, overrides=config_overrides, stack_named=stack_named)
     environment = config.get("netkit:environment") or stack
     info = StackInfo(
         project=config.project,
@@ -215,10 +173,16 @@ def run_check(
             if own is None:
                 active.configure_stack(info)
             # Configure before running the program, so a bad policy config fails before any work is done.
-            session = AnalysisSession(active, user_config, stack, config.project, config.values)
+            session = AnalysisSession(active, user_config)
             try:
-                run = _run(
-                    program_dir, stack, mode, config, timeout, Path(fixtures) if fixtures else None, session.submit
+                run = run_program(
+                    program_dir,
+                    stack,
+                    mode,
+                    config,
+                    timeout=timeout,
+                    fixtures=load_fixtures(fixtures) if fixtures is not None else None,
+                    on_resource=session.submit,
                 )
             except BaseException:
                 session.close()
@@ -231,8 +195,7 @@ def run_check(
     if config_path is None:
         notes.append(f"no policy config for environment {environment!r}: the pack's defaults apply")
     notes.extend(
-        f"{token}: its children are not visible offline (a multi-language component)"
-        for token in getattr(run, "remote_components", [])
+        f"{token}: its children are not visible offline (a multi-language component)" for token in run.remote_components
     )
     root = repository_root(program_dir)
     main = config.main.resolve()
@@ -245,13 +208,13 @@ def run_check(
         warnings=[*config_warnings, *result.warnings, *run.warnings],
         notes=notes,
         capacity=capacity_rows(run.resources, session.properties.get("lambda-subnet-capacity", {})),
-        cost=cost_estimate([r for r in run.resources if not getattr(r, "read", False)], environment, config.region),
+        cost=cost_estimate([r for r in run.resources if not r.read], environment, config.region),
         environment=environment,
         suppressed=result.suppressed,
         sources=_sources(run, root),
         rules=result.rules,
-        program_stdout=getattr(run, "stdout", ""),
-        program_stderr=getattr(run, "stderr", ""),
+        program_stdout=run.stdout,
+        program_stderr=run.stderr,
         tool_version=tool_version(),
         pack_name=result.pack_name,
         pack_version=result.pack_version,

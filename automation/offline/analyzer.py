@@ -19,16 +19,15 @@ not-applicable reasons are parsed into `not_run` and `suppressed` (the pack's re
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from .engine import STACK_TYPE, ProgramRun, RecordedResource
+from .engine import ProgramRun, RecordedResource
 from .pack_process import PolicyPackError, PolicyPackProcess
 from .policy_config import LEVEL_NAMES, PolicyConfigEntry, reconcile
 
@@ -150,21 +149,7 @@ class _Collector:
 
 def is_read(resource: RecordedResource) -> bool:
     """Reads (`get` functions, StackReference) are never analyzed: the runner marks them."""
-    return bool(getattr(resource, "read", False))
-
-
-def _package(type_: str) -> str:
-    return type_.split(":", 1)[0]
-
-
-def default_provider_name(package: str) -> str:
-    """`providers.ProviderRequest.DefaultName`: `default`, or `default_<version>` with dots as underscores. The SDK
-    sends its package's version; we take the one installed here (the check's environment)."""
-    try:
-        version = importlib.metadata.version(f"pulumi_{package.replace('-', '_')}")
-    except importlib.metadata.PackageNotFoundError:
-        return "default"
-    return "default_" + version.replace(".", "_").replace("-", "_")
+    return resource.read
 
 
 class AnalysisSession:
@@ -172,16 +157,8 @@ class AnalysisSession:
     pool, so calls overlap with the program, which runs in its own process); `finish` collects the answers in
     registration order and runs `AnalyzeStack`."""
 
-    def __init__(
-        self,
-        pack: PolicyPackProcess,
-        user_config: Mapping[str, PolicyConfigEntry],
-        stack: str,
-        project: str,
-        config: Mapping[str, str] | None = None,
-    ) -> None:
-        self.pack, self.stack, self.project = pack, stack, project
-        self.config = dict(config or {})
+    def __init__(self, pack: PolicyPackProcess, user_config: Mapping[str, PolicyConfigEntry]) -> None:
+        self.pack = pack
         info = pack.call("GetAnalyzerInfo", empty_pb2.Empty())
         reconciled = reconcile(info, user_config)
         pack.call("Configure", reconciled.request)
@@ -205,38 +182,16 @@ class AnalysisSession:
         self._pending: list[tuple[str, Future[Any]]] = []
         self._seen: set[str] = set()
         self._order: dict[str, int] = {}
-        self._providers: dict[str, RecordedResource] = {}  # URN -> provider resource (registered or default)
-        self._defaults: dict[str, RecordedResource] = {}  # package -> synthesized default provider
+        self._providers: dict[str, RecordedResource] = {}  # URN -> provider resource
         self.registered: list[RecordedResource] = []  # in the order the engine steps them
 
     # -- what the engine registers ------------------------------------------------------------------------
-    def _default_provider(self, package: str) -> RecordedResource:
-        """The default provider the engine registers before the first resource of `package` that names none."""
-        existing = self._defaults.get(package)
-        if existing is not None:
-            return existing
-        name = default_provider_name(package)
-        urn = f"urn:pulumi:{self.stack}::{self.project}::{PROVIDER_PREFIX}{package}::{name}"
-        inputs = struct_pb2.Struct()
-        prefix = f"{package}:"
-        inputs.update({k[len(prefix) :]: v for k, v in sorted(self.config.items()) if k.startswith(prefix)})
-        if name != "default":
-            inputs.update({"version": name[len("default_") :].replace("_", ".")})
-        provider = RecordedResource(urn, f"{PROVIDER_PREFIX}{package}", name, True, "", "", [], {}, inputs, inputs)
-        self._defaults[package] = provider
-        self._register(provider)
-        return provider
-
     def _provider_of(self, resource: RecordedResource) -> RecordedResource | None:
-        if resource.type.startswith(PROVIDER_PREFIX) or resource.type == STACK_TYPE:
+        """The provider resource a registration names (default providers are recorded by the runner, before the
+        first resource that uses them, as the engine registers them)."""
+        if not resource.provider:
             return None
-        if resource.provider:
-            return self._providers.get(resource.provider.rsplit("::", 1)[0])
-        if resource.custom and not getattr(resource, "remote", False):
-            package = _package(resource.type)
-            if package and package != "pulumi":
-                return self._default_provider(package)
-        return None
+        return self._providers.get(resource.provider.rsplit("::", 1)[0])
 
     def _register(self, resource: RecordedResource) -> None:
         if resource.urn in self._seen:
@@ -266,10 +221,6 @@ class AnalysisSession:
         if is_read(resource):
             self._seen_read(resource)
             return
-        if resource.type.startswith(PROVIDER_PREFIX):
-            self._register(resource)
-            return
-        self._provider_of(resource)  # a default provider is registered (and analyzed) first
         self._register(resource)
 
     def _seen_read(self, resource: RecordedResource) -> None:
@@ -290,7 +241,7 @@ class AnalysisSession:
         for resource in self.registered:
             entry = stack_request.resources.add(
                 type=resource.type,
-                properties=_stack_properties(resource, run),
+                properties=resource.outputs,
                 urn=resource.urn,
                 name=resource.name,
                 options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
@@ -341,22 +292,9 @@ def _provider_message(provider: RecordedResource) -> Any:
     )
 
 
-def _stack_properties(resource: RecordedResource, run: ProgramRun) -> Any:
-    """Outputs: planned in a preview, final in an update; for components what they registered. Transitional: the
-    in-process runner (without `source_file`) had no planned outputs in preview, so its inputs stand in."""
-    if not hasattr(resource, "source_file") and run.mode == "preview" and resource.custom:
-        return resource.inputs
-    return resource.outputs
-
-
-def analyze(
-    pack: PolicyPackProcess,
-    run: ProgramRun,
-    user_config: Mapping[str, PolicyConfigEntry],
-    config: Mapping[str, str] | None = None,
-) -> AnalysisResult:
+def analyze(pack: PolicyPackProcess, run: ProgramRun, user_config: Mapping[str, PolicyConfigEntry]) -> AnalysisResult:
     """One full analysis of an already recorded program run; the pack may be reused for the next run."""
-    return AnalysisSession(pack, user_config, run.stack, run.project, config).analyze(run)
+    return AnalysisSession(pack, user_config).analyze(run)
 
 
 __all__ = [
