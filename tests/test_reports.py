@@ -233,3 +233,23 @@ def test_the_real_pack_in_every_format_sarif_accepted_and_no_secret_anywhere(
     finding = next(r for r in document["runs"][0]["results"] if r["ruleId"] == "lambda-env-no-secrets")
     uri = finding["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.endswith("__main__.py") and not uri.startswith("/")
+
+
+def test_a_suppression_is_listed_in_every_format(tmp_path: Path, netkit_pack: PolicyPackProcess) -> None:
+    import shutil
+
+    from automation.check import run_check
+
+    program = tmp_path / "golden"
+    shutil.copytree(FIXTURES / "programs" / "golden", program)
+    (program / "Pulumi.test.yaml").write_text("config:\n  aws:region: us-east-1\n  golden:break: env-secret\n")
+    config = tmp_path / "policy.json"
+    config.write_text(
+        json.dumps({"lambda-env-no-secrets": {"suppress": [{"resource": "fn", "reason": "vendor key, rotated"}]}})
+    )
+    report = run_check(program, "test", "preview", policy_config=config, pack=netkit_pack)
+    assert report.passed and [s.policy for s in report.suppressed] == ["lambda-env-no-secrets"]
+    assert json.loads(render_json(report))["suppressed"][0]["reason"] == "vendor key, rotated"
+    results = json.loads(render_sarif(report))["runs"][0]["results"]
+    assert [r["suppressions"][0]["justification"] for r in results if "suppressions" in r] == ["vendor key, rotated"]
+    assert "Suppressed (1)" in text(report) and "vendor key, rotated" in text(report)
