@@ -24,7 +24,7 @@ from automation.offline.analyzer import (
 )
 from automation.offline.engine import Mode, ProgramError, RecordedResource, run_program
 from automation.offline.pack_process import PolicyPackError, PolicyPackProcess
-from automation.offline.policy_config import PolicyConfigError, parse_policy_config
+from automation.offline.policy_config import PolicyConfigError, load_policy_config, parse_policy_config
 from automation.offline.report import Report
 from automation.offline.stack_config import SECRET_PLACEHOLDER, ProgramLoadError, load_stack_config
 from tests.conftest import FIXTURES, write_program
@@ -525,3 +525,16 @@ def test_a_pack_that_dies_mid_check_is_named_with_its_stderr(tmp_path: Path) -> 
     with pytest.raises(PolicyPackError, match=r"AnalyzeStack failed \(UNAVAILABLE\)(.|\n)*odd-stack gave up"):
         run_check(PROBE, "test", "preview", policy_pack=pack)
     assert processes_mentioning(str(pack)) == []
+
+
+def test_unreadable_policy_config_is_exit_2_with_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "latin1.json"
+    config.write_bytes(b'{"probe-stack": "mandatory", "x": "\xe9"}')
+    with pytest.raises(PolicyConfigError, match="is not UTF-8 text"):
+        load_policy_config(config)
+    result = cli(
+        "check", "test", "--program", str(PROBE), "--policy-pack", str(PROBE_PACK), "--policy-config", str(config)
+    )
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        f"error: policy config {config} is not UTF-8 text"
+    ]
