@@ -47,6 +47,7 @@ from .naming import (
 )
 from .resilience import (
     Attempts,
+    EngineTimeoutError,
     RetriesExhaustedError,
     is_dependency_violation,
     is_policy_failure,
@@ -624,7 +625,7 @@ def ephemeral_teardown(engine: Engine) -> None:
     for describe, step in (("destroy", lambda: teardown(engine)), ("remove", engine.remove)):
         try:
             step()
-        except (DriverError, RetriesExhaustedError) as exc:
+        except (DriverError, RetriesExhaustedError, EngineTimeoutError) as exc:
             problems.append(f"{describe}: {str(exc)[-500:]}")
             if describe == "destroy":
                 break  # never remove a stack whose resources may still exist
