@@ -165,3 +165,18 @@ def test_an_unmanaged_nat_is_undecided(mode: Mode) -> None:
         )
     assert messages(stack, RULE) == []
     assert len(reasons(stack, RULE)) == 2 and all("nat-0123abcd, not managed here" in r for r in reasons(stack, RULE))
+
+
+def test_refreshed_state_listing_route_resources_inline_too_is_one_route() -> None:
+    """After a refresh, a RouteTable's state also lists the routes added by aws.ec2.Route resources."""
+    stack = network("update")
+    for i in (0, 1):
+        table = stack.named(f"lambda-{i}", g.ROUTE_TABLE)
+        nat_id = stack.named(f"nat-{i}", g.NAT).props["id"]
+        table.props["routes"] = [{"cidrBlock": "0.0.0.0/0", "natGatewayId": nat_id}]
+    assert (messages(stack, RULE), reasons(stack, RULE)) == ([], [])
+    cross = network("update")
+    for i in (0, 1):
+        table = cross.named(f"lambda-{i}", g.ROUTE_TABLE)
+        table.props["routes"] = [{"cidrBlock": "0.0.0.0/0", "gatewayId": cross.named("igw", g.IGW).props["id"]}]
+    assert len(messages(cross, RULE)) == 2  # a refreshed inline route to the IGW is still seen
