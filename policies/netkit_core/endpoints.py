@@ -64,6 +64,13 @@ def service_of(graph: Graph, endpoint: Res) -> str:
     return service
 
 
+def is_endpoint_service(endpoint: Res) -> bool:
+    """A PrivateLink endpoint service of another account (`com.amazonaws.vpce.<region>.vpce-svc-...`), not an AWS
+    service: its private DNS name exists only if its provider verified one, and it takes no endpoint policy."""
+    name = endpoint.get("serviceName")
+    return isinstance(name, str) and "vpce-svc-" in name
+
+
 def route_tables(graph: Graph, endpoint: Res) -> list[Res]:
     """Route tables a gateway endpoint is attached to: inline route_table_ids (RouteTable, DefaultRouteTable, or
     a VPC's own table) and VpcEndpointRouteTableAssociation resources."""

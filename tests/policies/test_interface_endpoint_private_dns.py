@@ -50,3 +50,18 @@ def test_without_the_analyze_inputs_an_unknown_stays_undecided() -> None:
     stack.named("sqs", g.ENDPOINT).inputs = None
     assert messages(stack, RULE) == []
     assert reasons(stack, RULE) == ["sqs: private_dns_enabled is unknown (its Analyze inputs were not seen)"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_partner_endpoint_service_is_not_asked_for_private_dns(mode: Mode) -> None:
+    """A PrivateLink endpoint service has a private DNS name only if its provider verified one."""
+    stack = compliant(mode)
+    stack.add(
+        g.ENDPOINT,
+        "vendor",
+        vpcId=ref(stack.named("vpc", g.VPC)),
+        serviceName="com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+        vpcEndpointType="Interface",
+    )
+    assert (messages(stack, RULE), reasons(stack, RULE)) == ([], [])
+    assert messages(stack, "vpc-endpoint-policy") == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from netkit_core.endpoints import endpoint_type, private_dns, public_apis, service_of
+from netkit_core.endpoints import endpoint_type, is_endpoint_service, private_dns, public_apis, service_of
 from netkit_core.graph import ENDPOINT, VPC, Graph, Res
 from netkit_core.rule import Outcome, Rule
 
@@ -25,7 +25,7 @@ def interface_endpoint_private_dns(graph: Graph, config: Mapping[str, Any]) -> O
     for endpoint in graph.of_type(ENDPOINT):
 
         def check(endpoint: Res = endpoint) -> None:
-            if endpoint_type(endpoint) != "Interface":
+            if endpoint_type(endpoint) != "Interface" or is_endpoint_service(endpoint):
                 return
             if not private_dns(graph, endpoint) and not _execute_api_beside_public_api(graph, endpoint):
                 out.fail(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from netkit_core.endpoints import allows_full_access, endpoint_type, policy_document
+from netkit_core.endpoints import allows_full_access, endpoint_type, is_endpoint_service, policy_document
 from netkit_core.graph import ENDPOINT, Graph, Res
 from netkit_core.rule import Outcome, Rule
 
@@ -19,7 +19,7 @@ def vpc_endpoint_policy(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     for endpoint in graph.of_type(ENDPOINT):
 
         def check(endpoint: Res = endpoint) -> None:
-            if endpoint_type(endpoint) not in ("Gateway", "Interface"):
+            if endpoint_type(endpoint) not in ("Gateway", "Interface") or is_endpoint_service(endpoint):
                 return
             document = policy_document(graph, endpoint)
             if allows_full_access(endpoint, document):
