@@ -294,7 +294,6 @@ _TARGET_KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("instanceId", "other", ()),
 )
 _ID_PREFIX_KINDS = {"nat-": "nat", "igw-": "igw", "eigw-": "eigw", "tgw-": "tgw", "vpce-": "hop"}
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 
 
 def stack_config_from_env() -> dict[str, Any]:
@@ -379,8 +378,11 @@ class Graph:
         provider's `region`, else the stack's `aws:region`, else AWS_REGION / AWS_DEFAULT_REGION, which the
         provider reads itself when no region is configured."""
         own = res.get("region")
-        if is_unknown(own) and res.inputs is not None:
-            own = res.inputs.get("region")
+        if is_unknown(own):  # a computed output: planned unknown in a first preview when omitted
+            given = res.inputs.get("region") if res.inputs is not None else None
+            if is_unknown(given) or res.property_dependencies.get("region"):
+                raise Undecidable(f"{res.name}: its region comes from another resource and is not known yet", res)
+            own = given
         if isinstance(own, str) and own:
             return own
         if res.provider is not None:
