@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lint typecheck test check bench clean
+.PHONY: venv lint typecheck test check bench clean pack-dist
 
 venv: $(STAMP)
 
@@ -31,5 +31,8 @@ check: venv
 bench: venv
 	$(BIN)/python benchmarks/check_bench.py
 
+pack-dist: venv  ## stage policies/ in build/pack for `pulumi policy publish` (without the repo's virtualenv option)
+	$(BIN)/python -m automation.pack_publish policies build/pack
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .netkit
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .netkit build

@@ -24,6 +24,7 @@ import yaml
 
 from automation.check import DEFAULT_PACK, run_check
 from automation.offline.pack_process import PolicyPackProcess, resolve_launch
+from automation.pack_publish import stage_for_publish
 from tests.conftest import FIXTURES
 
 GOLDEN = FIXTURES / "programs" / "golden"
@@ -66,11 +67,8 @@ def installed_pack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def staged_pack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The README's publish path: a staged copy of policies/ without the repository's `virtualenv` option, which
     the enforcing CLI's install then sets to `venv` inside the pack directory."""
-    staged = tmp_path_factory.mktemp("staged") / "lambda-netkit-pack"
-    shutil.copytree(DEFAULT_PACK, staged, ignore=shutil.ignore_patterns("__pycache__"))
-    manifest = yaml.safe_load((staged / "PulumiPolicy.yaml").read_text())
-    manifest["runtime"] = "python"
-    (staged / "PulumiPolicy.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    staged = stage_for_publish(DEFAULT_PACK, tmp_path_factory.mktemp("staged") / "lambda-netkit-pack")
+    assert "virtualenv" not in (staged / "PulumiPolicy.yaml").read_text()
     yield install_like_the_cli(staged, tmp_path_factory.mktemp("policies-org-staged"))
 
 
