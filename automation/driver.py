@@ -9,7 +9,8 @@ Under the real CLI (read in pulumi/pulumi and site-packages/pulumi/automation):
 - A deadline stops the engine process itself: SIGINT (graceful cancel), a second SIGINT, SIGKILL, and waits until it
   and its plugins are gone (engine_command.py, process_control.py). `pulumi cancel` only deletes lock files on a DIY
   backend, so it is used only afterwards, to clear a lock the killed process left (stack_lock.py).
-- Teardown of a stack whose functions hold ENIs in groups/subnets it owns runs in phases (teardown.py).
+- Teardown of a stack whose functions hold ENIs in groups/subnets it owns runs in phases (phased_teardown.py,
+  teardown.py).
 - Emulator endpoints and credentials go only into the per-stack workspace copy and the CLI's environment.
 
 Every engine call is retried only for the known transient errors of `resilience.TRANSIENT_ERRORS`.
@@ -17,7 +18,6 @@ Every engine call is retried only for the known transient errors of `resilience.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 from pulumi import automation as auto
 
+from .driver_errors import DriverError, PolicyViolationError, error_text
 from .engine_command import InterruptibleCommand
 from .naming import (
     COMMIT_KEY,
@@ -45,17 +45,17 @@ from .naming import (
     expiry,
     is_expired,
 )
+from .phased_teardown import teardown
 from .resilience import (
     Attempts,
     EngineTimeoutError,
     RetriesExhaustedError,
-    is_dependency_violation,
     is_policy_failure,
     with_retries,
     with_timeout,
 )
 from .stack_lock import backend_kind, decide_lock_clearing, file_backend_locks
-from .teardown import TeardownPlan, move_functions, plan_teardown, wait_for_enis
+from .teardown import TeardownPlan
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POLICY_PACK = REPO_ROOT / "policies"
@@ -81,14 +81,6 @@ EMULATED_SERVICES = (
     "ssm",
     "sts",
 )
-
-
-class DriverError(Exception):
-    """A user-facing failure of the driver; the message says what to do. Exit status 2."""
-
-
-class PolicyViolationError(DriverError):
-    """The policy pack blocked the preview or update. Exit status 1."""
 
 
 @dataclass
@@ -245,22 +237,6 @@ class RunRecord:
         }
 
 
-def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, auto.errors.CommandError):
-        return f"{exc.stdout if hasattr(exc, 'stdout') else ''}\n{exc}"
-    return str(exc)
-
-
-def failure_text(exc: BaseException) -> str:
-    """The text of an error and of every error it was raised from (the CLI's output sits at the bottom)."""
-    texts = []
-    current: BaseException | None = exc
-    while current is not None:
-        texts.append(_error_text(current))
-        current = current.__cause__
-    return "\n".join(texts)
-
-
 def mandatory_violations(events: list[auto.EngineEvent]) -> list[str]:
     """`policy (urn)` for each mandatory policy event of the engine's event stream (events.py `PolicyEvent`)."""
     found = []
@@ -339,10 +315,10 @@ class Engine:
                 attempts or self.settings.attempts,
                 self.settings.retry_delay_seconds,
                 record=self.record.attempts,
-                error_text=_error_text,
+                error_text=error_text,
             )
         except auto.errors.CommandError as exc:
-            text = _error_text(exc)
+            text = error_text(exc)
             if is_policy_failure(text):
                 raise PolicyViolationError(f"{describe} was blocked by a mandatory policy violation") from exc
             raise DriverError(f"{describe} failed: {str(exc).strip()[-2000:]}") from exc
@@ -415,88 +391,6 @@ class Engine:
             return str(self.stack.get_config("aws:region").value)
         except auto.errors.CommandError:
             return "us-east-1"
-
-
-def _release_enis(engine: Engine, plan: TeardownPlan, deadline: float) -> Any:
-    """Phases 1 and 2 with boto3; returns the EC2 client for the destroy retries (None when AWS failed us).
-
-    An AWS failure here (permissions, throttling past botocore's retries) is recorded, and the destroy still
-    runs: the provider then waits for the ENIs itself, only slower."""
-    from .aws_ops import aws_client
-
-    settings = engine.settings
-    region = engine.aws_region(plan)
-    phase = "teardown 1/3: move functions off the stack's security groups"
-    phase_start = time.monotonic()
-    try:
-        lam = aws_client("lambda", region, settings.emulator_url, settings.aws_timeout_seconds)
-        ec2 = aws_client("ec2", region, settings.emulator_url, settings.aws_timeout_seconds)
-        actions = move_functions(lam, plan, max_wait_seconds=max(30.0, deadline - time.monotonic()))
-        engine.phase(phase, phase_start, "done", actions)
-        phase, phase_start = "teardown 2/3: wait for Lambda ENIs", time.monotonic()
-        waited = wait_for_enis(
-            ec2,
-            plan,
-            max(0.0, deadline - time.monotonic()),
-            settings.eni_poll_seconds,
-            progress=settings.on_progress,
-            progress_every=settings.eni_progress_seconds,
-        )
-    except (BotoCoreError, ClientError, WaiterError) as exc:
-        code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
-        engine.phase(phase, phase_start, f"AWS failed ({type(exc).__name__} {code}".strip() + "); destroying anyway")
-        return None
-    details = [f"deleted {eni} (left available)" for eni in waited.deleted]
-    details += [f"still present: {eni}" for eni in waited.remaining]
-    result = "released" if waited.released else f"{len(waited.remaining)} ENI(s) still present at the budget's end"
-    engine.phase(phase, phase_start, result, details)
-    return ec2
-
-
-def teardown(engine: Engine) -> None:
-    """Destroy in phases (teardown.py): park the functions, wait for their ENIs, destroy with continue-on-error and
-    retry only on dependency violations until the ENI budget ends. Each phase's time goes into the record."""
-    settings = engine.settings
-    started = time.monotonic()
-    deadline = started + settings.eni_timeout_seconds
-    plan = plan_teardown(engine.export(), settings.parking_group)
-    engine.record.own_vpc_ids = list(plan.own_vpcs)
-    ec2: Any = None
-    if plan.fast_path:
-        engine.phase(
-            "teardown plan",
-            started,
-            "no function uses a security group or subnet this stack owns: nothing to park or wait for",
-        )
-    else:
-        ec2 = _release_enis(engine, plan, deadline)
-    phase_start = time.monotonic()
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            engine.destroy(continue_on_error=True, attempts=1)
-            break
-        except (DriverError, RetriesExhaustedError) as exc:
-            text = failure_text(exc)
-            if not is_dependency_violation(text) or time.monotonic() >= deadline:
-                engine.phase("teardown 3/3: destroy", phase_start, f"failed after {attempt} attempt(s)")
-                raise
-            settings.on_progress(f"destroy attempt {attempt}: a dependency violation (Lambda ENIs); retrying")
-            if ec2 is not None:
-                with contextlib.suppress(BotoCoreError, ClientError):  # the next destroy attempt says what is left
-                    wait_for_enis(
-                        ec2,
-                        plan,
-                        min(max(0.0, deadline - time.monotonic()), settings.eni_poll_seconds * 4),
-                        settings.eni_poll_seconds,
-                        progress=settings.on_progress,
-                        progress_every=settings.eni_progress_seconds,
-                    )
-            else:
-                time.sleep(min(settings.retry_delay_seconds, max(0.0, deadline - time.monotonic())))
-    engine.phase("teardown 3/3: destroy", phase_start, f"destroyed ({attempt} attempt(s))")
-    engine.phase("teardown total", started, "done")
 
 
 def write_outputs(path: Path | None, record: RunRecord) -> None:
