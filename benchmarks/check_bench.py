@@ -1,45 +1,98 @@
-"""Benchmark of the offline check (not a timed test): wall time and peak memory of `python -m automation check`
-for the prod stack and for generated programs of 100, 1,000 and 5,000 resources, next to the import floor.
+"""Benchmark of the offline check (not a timed test): wall time and peak memory of `python -m automation check` on
+generated programs, next to the floor: the same program run under Pulumi's plain mock runtime (pulumi.runtime.
+set_mocks with a Mocks that echoes inputs) in one process, with no recording, no engine shim and no policy pack.
 
-Run: `make bench` (or `.venv/bin/python benchmarks/check_bench.py --sizes 100 1000`). Each measurement is its own
-process; peak memory is that process's max RSS (the policy pack's process is measured separately by the OS and
-is not included)."""
+Run: `make bench` (or `.venv/bin/python benchmarks/check_bench.py --sizes 1000 5000`). Each measurement is a fresh
+process tree; peak memory is the largest sum of the resident sets of the whole tree (the check, the program's
+process and the policy pack's process together), sampled from /proc every 50 ms. Targets (issue 10): the check
+within 1.3x the floor, at most 500 MB, linear growth.
+"""
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# pulumi_aws loads submodules lazily: touch a class of each submodule the reference program uses so the floor
-# really contains them.
-FLOOR = (
-    "import pulumi, pulumi_aws as aws; "
-    "[aws.ec2.Vpc, aws.vpc.SecurityGroupIngressRule, aws.lambda_.Function, aws.iam.Role, aws.apigatewayv2.Api, "
-    "aws.globalaccelerator.Accelerator, aws.lb.LoadBalancer, aws.cloudwatch.LogGroup, aws.sqs.Queue, "
-    "aws.secretsmanager.Secret]"
-)
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+FLOOR = """
+import runpy, sys
+import pulumi
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+
+class Echo(pulumi.runtime.Mocks):
+    def new_resource(self, args):
+        return "", dict(args.inputs)
+
+    def call(self, args):
+        return {}
+
+
+pulumi.runtime.set_mocks(Echo(), project="bench", stack="bench", preview=True)
+_sync_await(run_pulumi_func(lambda: runpy.run_path(sys.argv[1], run_name="__main__")))
+"""
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident set of `root` and all its descendants, in kB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+            statm = Path(entry.path, "statm").read_text().split()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        pid, ppid = int(entry.name), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(statm[1]) * PAGE_KB
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
 
 
 def measure(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
+    """Wall seconds and peak resident memory (MB) of a process and its descendants."""
     start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], _tree_rss_kb(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
     elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"{' '.join(args)} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024
+    done.set()
+    sampler.join()
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(args)} failed with status {process.returncode}:\n{stderr.decode()[-2000:]}")
+    return elapsed, peak[0] / 1024
 
 
 def generated_program(directory: Path, count: int) -> Path:
+    """One VPC and count-1 security groups in it (each reads the VPC's id: a dependency per resource)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "Pulumi.yaml").write_text(f"name: bench{count}\nruntime: python\n")
+    (directory / "Pulumi.bench.yaml").write_text("config:\n  aws:region: us-east-1\n")
     (directory / "__main__.py").write_text(
         "import pulumi_aws as aws\n"
         "vpc = aws.ec2.Vpc('vpc', cidr_block='10.0.0.0/16')\n"
@@ -51,26 +104,35 @@ def generated_program(directory: Path, count: int) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000, 5000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 5000])
+    parser.add_argument("--skip-prod", action="store_true", help="do not measure the repository's prod stack")
     args = parser.parse_args()
     python = sys.executable
-    floor, floor_mb = measure([python, "-c", FLOOR])
-    print(f"import floor:            {floor:6.2f} s  {floor_mb:7.1f} MB")
-    prod, prod_mb = measure([python, "-m", "automation", "check", "prod", "--format", "json"])
-    print(f"check prod (81 res.):    {prod:6.2f} s  {prod_mb:7.1f} MB  ({prod / floor:.1f}x floor)")
-    previous: tuple[int, float] | None = None
+    if not args.skip_prod:
+        prod, prod_mb = measure([python, "-m", "automation", "check", "prod", "--format", "json"])
+        print(f"check prod stack:        {prod:6.2f} s  {prod_mb:7.1f} MB")
+    rows: list[tuple[int, float, float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
+        floor_script = Path(tmp) / "floor.py"
+        floor_script.write_text(FLOOR)
         for size in args.sizes:
             program = generated_program(Path(tmp) / str(size), size)
+            floor, floor_mb = measure([python, str(floor_script), str(program / "__main__.py")])
             seconds, mb = measure(
                 [python, "-m", "automation", "check", "bench", "--program", str(program), "--format", "json"]
             )
-            marginal = ""
-            if previous is not None:
-                per = (seconds - previous[1]) / (size - previous[0]) * 1000
-                marginal = f"  marginal {per:.2f} ms/resource"
-            print(f"check {size:5d} resources: {seconds:6.2f} s  {mb:7.1f} MB{marginal}")
-            previous = (size, seconds)
+            rows.append((size, floor, floor_mb, seconds, mb))
+            print(
+                f"{size:5d} resources: floor {floor:6.2f} s {floor_mb:6.1f} MB | check {seconds:6.2f} s {mb:6.1f} MB"
+                f" | ratio {seconds / floor:4.2f}x"
+            )
+    for (small, f1, _, c1, _), (large, f2, _, c2, _) in itertools.pairwise(rows):
+        per_floor = (f2 - f1) / (large - small) * 1000
+        per_check = (c2 - c1) / (large - small) * 1000
+        print(
+            f"marginal {small}->{large}: floor {per_floor:.2f} ms/resource, check {per_check:.2f} ms/resource "
+            f"({per_check / per_floor:.2f}x)"
+        )
 
 
 if __name__ == "__main__":

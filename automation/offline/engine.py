@@ -125,7 +125,9 @@ def _resource(record: dict[str, Any]) -> RecordedResource:
     )
 
 
-def _job(program_dir: Path, stack: str, mode: Mode, config: StackConfig, fixtures: Fixtures | None, fd: int) -> dict:
+def _job(
+    program_dir: Path, stack: str, mode: Mode, config: StackConfig, fixtures: Fixtures | None, fd: int
+) -> dict[str, Any]:
     providers = provider_config(config)
     for key in config.secret_keys:  # secrets reach the default provider marked secret, as the engine sends them
         package, _, setting = key.partition(":")
@@ -218,11 +220,12 @@ def run_program(
     env["NETKIT_OFFLINE_PARENT"] = str(os.getpid())
     with tempfile.TemporaryDirectory(prefix="netkit-offline-") as scratch:
         job_file = Path(scratch) / "job.json"
-        job_file.write_text(json.dumps(_job(program_dir, stack, mode, config, fixtures, write_fd), default=str))
+        job = _job(program_dir, stack, mode, config, fixtures, write_fd)
+        job_file.write_text(json.dumps(job, default=str))
+        # The CLI runs the program in its program directory (Pulumi.yaml's `main` when that is a directory).
+        cwd = Path(job["entry"]) if Path(job["entry"]).is_dir() else program_dir.resolve()
         try:
-            process = ProgramProcess(
-                [interpreter.python, "-u", str(SHIM), str(job_file)], program_dir.resolve(), env, (write_fd,)
-            )
+            process = ProgramProcess([interpreter.python, "-u", str(SHIM), str(job_file)], cwd, env, (write_fd,))
         except OSError as exc:
             os.close(read_fd)
             raise ProgramError(f"cannot start the program's interpreter {interpreter.python}: {exc}") from None
