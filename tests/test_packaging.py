@@ -118,6 +118,7 @@ def test_installed_netkit_runs_from_another_directory(installed: Path, tmp_path:
         aws.s3.Bucket("data", bucket=bucket_name())
         """,
     )
+    (program / "components").unlink()  # write_program links ours; this program has its own
     (program / "components").mkdir()
     (program / "components" / "__init__.py").write_text("")
     (program / "components" / "naming.py").write_text(
