@@ -59,23 +59,93 @@ class ProgramError(Exception):
         self.stderr = stderr
 
 
-@dataclass
 class RecordedResource:
-    urn: str
-    type: str
-    name: str
-    custom: bool
-    parent: str
-    provider: str
-    dependencies: list[str]
-    property_dependencies: dict[str, list[str]]
-    inputs: struct_pb2.Struct  # checked inputs as Analyze receives them (references downgraded, `__` keys dropped)
-    outputs: struct_pb2.Struct  # planned (preview) or final (update) state; components: their registered outputs
-    id: str = ""
-    source_file: str = ""  # absolute path of the file that declared the resource (SDK sourcePosition), "" unknown
-    source_line: int = 0
-    remote: bool = False  # a multi-language component whose children a provider plugin creates
-    read: bool = False  # a read (`get`, StackReference): in AnalyzeStack's state, never sent to Analyze
+    """One registration as the engine hands it to an analyzer.
+
+    `inputs`: the checked inputs `Analyze` receives (references downgraded, `__` keys dropped); `outputs`: the
+    planned (preview) or final (update) state `AnalyzeStack` receives, for components what they registered with
+    register_outputs. Both are kept serialized (a fraction of a live Struct's memory, which matters at thousands
+    of resources) and each read returns a fresh Struct.
+    """
+
+    __slots__ = (
+        "_inputs",
+        "_outputs",
+        "custom",
+        "dependencies",
+        "id",
+        "name",
+        "parent",
+        "property_dependencies",
+        "provider",
+        "read",
+        "remote",
+        "source_file",
+        "source_line",
+        "type",
+        "urn",
+    )
+
+    def __init__(
+        self,
+        urn: str,
+        type: str,
+        name: str,
+        custom: bool,
+        parent: str,
+        provider: str,
+        dependencies: list[str],
+        property_dependencies: dict[str, list[str]],
+        inputs: struct_pb2.Struct,
+        outputs: struct_pb2.Struct,
+        id: str = "",
+        source_file: str = "",
+        source_line: int = 0,
+        remote: bool = False,
+        read: bool = False,
+    ) -> None:
+        self.urn, self.type, self.name, self.custom = urn, type, name, custom
+        self.parent, self.provider = parent, provider
+        self.dependencies, self.property_dependencies = dependencies, property_dependencies
+        self.inputs, self.outputs = inputs, outputs
+        self.id = id
+        self.source_file = source_file  # absolute path of the declaring file (SDK sourcePosition), "" unknown
+        self.source_line = source_line  # 0 when unknown
+        self.remote = remote  # a multi-language component whose children a provider plugin creates
+        self.read = read  # a read (`get`, StackReference): in AnalyzeStack's state, never sent to Analyze
+
+    @property
+    def inputs(self) -> struct_pb2.Struct:
+        return _parse(self._inputs)
+
+    @inputs.setter
+    def inputs(self, value: struct_pb2.Struct) -> None:
+        self._inputs = value.SerializeToString(deterministic=True)
+
+    @property
+    def outputs(self) -> struct_pb2.Struct:
+        return _parse(self._outputs)
+
+    @outputs.setter
+    def outputs(self, value: struct_pb2.Struct) -> None:
+        self._outputs = value.SerializeToString(deterministic=True)
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RecordedResource) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return f"RecordedResource(urn={self.urn!r}, type={self.type!r}, custom={self.custom!r})"
+
+
+def _parse(data: bytes) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.ParseFromString(data)
+    return message
 
 
 @dataclass
