@@ -421,3 +421,27 @@ def test_no_program_module_leaks_into_the_checker() -> None:
     run(PROGRAMS / "own_components")
     assert not [m for m in set(sys.modules) - before if m.startswith(("components", "pulumi_aws.s3"))]
     assert os.getcwd() == cwd and sys.path == path  # the program changed neither
+
+
+def test_uv_project_runs_with_its_dot_venv(tmp_path: Path) -> None:
+    """toolchain.go ResolveToolchain: a uv.lock selects uv, whose environment is `.venv` next to it."""
+    program = write_program(tmp_path, "import sys\nimport pulumi\npulumi.export('python', sys.executable)\n")
+    (program / "uv.lock").write_text("version = 1\n")
+    with pytest.raises(ProgramLoadError, match="uv sync"):
+        run(program, stack="test")
+    (program / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    result = run(program, stack="test")
+    assert result.interpreter == str(program / ".venv" / "bin" / "python")
+
+
+def test_main_directory_is_the_working_directory(tmp_path: Path) -> None:
+    program = write_program(tmp_path, "")
+    (program / "__main__.py").unlink()
+    (program / "Pulumi.yaml").write_text("name: nested\nruntime: python\nmain: infra/\n")
+    (program / "infra").mkdir()
+    (program / "infra" / "settings.txt").write_text("from the main directory\n")
+    (program / "infra" / "__main__.py").write_text(
+        "import pulumi\npulumi.export('text', open('settings.txt').read().strip())\n"
+    )
+    result = run(program, stack="test")
+    assert props(result.resources[0].outputs)["text"] == "from the main directory"
