@@ -445,3 +445,30 @@ def test_main_directory_is_the_working_directory(tmp_path: Path) -> None:
     )
     result = run(program, stack="test")
     assert props(result.resources[0].outputs)["text"] == "from the main directory"
+
+
+def test_explicit_provider_region_answers_its_resources_and_lookups(tmp_path: Path) -> None:
+    program = write_program(
+        tmp_path,
+        """
+        import pulumi
+        import pulumi_aws as aws
+
+        euw1 = aws.Provider("euw1", region="eu-west-1")
+        zones = aws.get_availability_zones(opts=pulumi.InvokeOptions(provider=euw1))
+        vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16", assign_generated_ipv6_cidr_block=True,
+                          opts=pulumi.ResourceOptions(provider=euw1))
+        eip = aws.ec2.Eip("e", domain="vpc")
+        nat = aws.ec2.NatGateway("n", vpc_id=vpc.id, availability_mode="regional",
+                                 availability_zone_addresses=[{"availability_zone": "us-east-1a",
+                                                               "allocation_ids": [eip.allocation_id]}])
+        pulumi.export("zones", zones.names)
+        """,
+    )
+    result = run(program, "update", stack="test")
+    assert result.exports()["zones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    vpc = props(named(result, "v").outputs)
+    assert vpc["region"] == "eu-west-1" and vpc["ipv6CidrBlock"].endswith("00::/56")
+    nat, eip = props(named(result, "n").outputs), named(result, "e")
+    assert nat["publicIp"] == "" and nat["autoProvisionZones"] == "disabled"
+    assert [a["allocationId"] for a in nat["regionalNatGatewayAddresses"]] == [props(eip.outputs)["allocationId"]]

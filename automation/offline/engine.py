@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from google.protobuf import struct_pb2
+from google.protobuf import json_format, struct_pb2
 
 from .fixtures import Fixtures
 from .interpreter import resolve_interpreter
@@ -162,6 +162,11 @@ class ProgramRun:
     unknown_lookups: list[str] = field(default_factory=list)
     remote_components: list[str] = field(default_factory=list)
     interpreter: str = ""
+
+    def exports(self) -> dict[str, Any]:
+        """The root stack's outputs (what the program exported), as plain values."""
+        stack = next((r for r in self.resources if r.type == STACK_TYPE), None)
+        return json_format.MessageToDict(stack.outputs) if stack is not None else {}
 
     def analyzed(self) -> list[RecordedResource]:
         """The registrations the engine sends to `Analyze`: custom and component resources, the root stack and

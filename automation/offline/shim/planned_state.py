@@ -218,8 +218,35 @@ def _specific(type_token: str, outs: dict[str, Any], seed: str, region: str) -> 
     name = outs.get("name", "")
     if type_token == "aws:ec2/eip:Eip":
         return {"publicIp": doc_ip(seed)}
+    if type_token == "aws:ec2/natGateway:NatGateway" and outs.get("availabilityMode") == "regional":
+        # A regional NAT gateway has no subnet and no single public IP: one address per allocation of each AZ.
+        zones = outs.get("availabilityZoneAddresses") or []
+        addresses = [
+            {
+                "allocationId": allocation,
+                "availabilityZone": zone.get("availabilityZone", ""),
+                "publicIp": doc_ip(digest(seed, str(allocation)), "198.51.100"),
+                "status": "succeeded",
+            }
+            for zone in zones
+            if isinstance(zone, dict)
+            for allocation in zone.get("allocationIds") or []
+        ]
+        return {
+            "publicIp": "",
+            "regionalNatGatewayAddresses": addresses,
+            "autoProvisionZones": "disabled" if zones else "enabled",
+            "routeTableId": f"rtb-{digest(seed, 'nat-route-table')[:17]}",
+        }
     if type_token == "aws:ec2/natGateway:NatGateway":
         return {"publicIp": doc_ip(seed, "198.51.100")}
+    if type_token == "aws:ec2/vpc:Vpc" and outs.get("assignGeneratedIpv6CidrBlock") is True:
+        # AWS assigns an Amazon-provided /56 (here from 2600:1f18::/32, an AWS range).
+        return {
+            "ipv6CidrBlock": f"2600:1f18:{seed[:4]}:{seed[4:6]}00::/56",
+            "ipv6AssociationId": f"vpc-cidr-assoc-{seed[:17]}",
+            "ipv6CidrBlockNetworkBorderGroup": region,
+        }
     if type_token == "aws:sqs/queue:Queue":
         return {
             "url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{name}",

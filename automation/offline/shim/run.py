@@ -313,6 +313,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             self.urns: set[str] = set()
             self.warmup_stack = True  # the first Stack registration is main()'s warm-up root, never recorded
             self.default_providers: dict[str, str] = {}
+            self.provider_regions: dict[str, str] = {}  # explicit aws providers: URN -> their `region` input
             self.lock = threading.RLock()
 
         def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -368,11 +369,14 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             inputs = planned.downgrade(to_py(request.object))
             remote = bool(getattr(request, "remote", False))
             required, every = output_shapes(_CLASSES.get(request.type))
+            if request.type == "pulumi:providers:aws" and isinstance(inputs.get("region"), str):
+                self.provider_regions[urn] = inputs["region"]
             if remote:
                 resource_id, outputs = "", planned.unknown_outputs(every)
             elif request.custom:
+                where = self.region_of(request.provider)
                 resource_id, outputs = planned.planned_outputs(
-                    mode, request.type, request.name, inputs, required, stack, region
+                    mode, request.type, request.name, inputs, required, stack, where
                 )
             else:
                 resource_id, outputs = "", {}
@@ -402,6 +406,10 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 # as unknown (pulumi/runtime/rpc.py resolve_properties); a smaller answer keeps memory down.
                 return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=struct(inputs))
             return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=struct(outputs))
+
+        def region_of(self, provider_ref: str) -> str:
+            """The region of the provider a reference (`<urn>::<id>`) names; else the stack's `aws:region`."""
+            return self.provider_regions.get(provider_ref.rsplit("::", 1)[0], region) if provider_ref else region
 
         def RegisterResourceOutputs(self, request: Any) -> Any:
             if request.urn not in self.urns:
@@ -453,7 +461,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 return super().Invoke(request)
             args = plain(to_py(request.args))
             try:
-                result = self._answer(token, args)
+                result = self._answer(token, args, self.region_of(getattr(request, "provider", "")))
             except _Unknown:
                 if "unknown" in resource_pb2.ResourceInvokeResponse.DESCRIPTOR.fields_by_name:
                     # The engine's answer to an invoke it cannot serve yet: the whole result is unknown.
@@ -461,7 +469,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 result = {}
             return resource_pb2.ResourceInvokeResponse(**{"return": struct(result)})
 
-        def _answer(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        def _answer(self, token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
             fact = lookups.facts(token, region, planned.zone_id_prefix(region))
             if fact is not None:
                 return dict(fact)
