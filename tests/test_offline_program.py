@@ -472,3 +472,20 @@ def test_explicit_provider_region_answers_its_resources_and_lookups(tmp_path: Pa
     nat, eip = props(named(result, "n").outputs), named(result, "e")
     assert nat["publicIp"] == "" and nat["autoProvisionZones"] == "disabled"
     assert [a["allocationId"] for a in nat["regionalNatGatewayAddresses"]] == [props(eip.outputs)["allocationId"]]
+
+
+def test_fixture_hint_never_prints_a_secret(tmp_path: Path) -> None:
+    program = write_program(
+        tmp_path,
+        """
+        import pulumi
+        import pulumi_aws as aws
+
+        token = pulumi.Config().require_secret("lookupTag")
+        aws.ec2.get_vpc_output(tags={"owner": token}).apply(lambda vpc: aws.ec2.SecurityGroup("sg", vpc_id=vpc.id))
+        """,
+    )
+    (program / "Pulumi.test.yaml").write_text("config:\n  snippet:lookupTag:\n    secure: AAAbbb\n")
+    with pytest.raises(ProgramError, match="aws:ec2/getVpc:getVpc") as info:
+        run(program, "update", stack="test")
+    assert "[secret]" in str(info.value) and "offline-secret-placeholder" not in str(info.value)

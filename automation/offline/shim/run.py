@@ -165,6 +165,23 @@ def to_py(value: Any) -> Any:
     return value
 
 
+SECRET_VALUES: set[str] = set()  # the values of secret config keys (invoke arguments arrive unwrapped)
+
+
+def redacted(value: Any) -> Any:
+    """Wire value with every secret replaced by a marker (for messages: secrets are never printed): values marked
+    secret, and strings equal to a secret config value."""
+    if isinstance(value, dict):
+        if value.get(planned.SIG_KEY) == planned.SECRET_SIG:
+            return "[secret]"
+        return {k: redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted(v) for v in value]
+    if isinstance(value, str) and value in SECRET_VALUES:
+        return "[secret]"
+    return value
+
+
 def plain(value: Any) -> Any:
     """Wire value with secrets unwrapped (for matching invoke arguments)."""
     if isinstance(value, dict):
@@ -459,9 +476,9 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             token = request.tok
             if token == "pulumi:pulumi:getResource":
                 return super().Invoke(request)
-            args = plain(to_py(request.args))
+            wire = to_py(request.args)
             try:
-                result = self._answer(token, args, self.region_of(getattr(request, "provider", "")))
+                result = self._answer(token, plain(wire), self.region_of(getattr(request, "provider", "")), wire)
             except _Unknown:
                 if "unknown" in resource_pb2.ResourceInvokeResponse.DESCRIPTOR.fields_by_name:
                     # The engine's answer to an invoke it cannot serve yet: the whole result is unknown.
@@ -469,7 +486,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 result = {}
             return resource_pb2.ResourceInvokeResponse(**{"return": struct(result)})
 
-        def _answer(self, token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
+        def _answer(self, token: str, args: dict[str, Any], region: str, wire: dict[str, Any]) -> dict[str, Any]:
             fact = lookups.facts(token, region, planned.zone_id_prefix(region))
             if fact is not None:
                 return dict(fact)
@@ -494,7 +511,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             message = (
                 f"the program calls provider function {token}, a lookup of existing infrastructure that the offline "
                 "check cannot answer in update mode; add an entry to the fixtures file (--fixtures FILE):\n"
-                + lookups.fixture_hint(token, args, fields)
+                + lookups.fixture_hint(token, redacted(wire), fields)
             )
             state["errors"].append({"reason": "lookup", "message": message})
             raise LookupError_(message)
@@ -609,7 +626,12 @@ def main() -> None:
     settings.ROOT.set(None)
     config_env = pulumi.runtime.get_config_env()
     secret_keys = json.loads(os.environ.get("PULUMI_CONFIG_SECRET_KEYS") or "[]")
-    pulumi.runtime.set_all_config(config_env, secret_keys)
+    SECRET_VALUES.update(str(config_env[key]) for key in secret_keys if config_env.get(key))
+    if hasattr(pulumi.runtime, "set_all_config"):  # as pulumi-language-python-exec, with its fallback
+        pulumi.runtime.set_all_config(config_env, secret_keys)
+    else:
+        for key, value in config_env.items():
+            pulumi.runtime.set_config(key, value)
     program = job["entry"]
     sys.argv = [program]
     # One worker: monitor calls are served in the order they are made, so records come out in a stable order.
