@@ -489,3 +489,24 @@ def test_fixture_hint_never_prints_a_secret(tmp_path: Path) -> None:
     with pytest.raises(ProgramError, match="aws:ec2/getVpc:getVpc") as info:
         run(program, "update", stack="test")
     assert "[secret]" in str(info.value) and "offline-secret-placeholder" not in str(info.value)
+
+
+def test_processes_the_program_starts_do_not_outlive_it(tmp_path: Path) -> None:
+    marker = tmp_path / "sleeper.pid"
+    program = write_program(
+        tmp_path,
+        f"""
+        import subprocess
+        import pulumi
+        sleeper = subprocess.Popen(["sleep", "300"])
+        open({str(marker)!r}, "w").write(str(sleeper.pid))
+        """,
+    )
+    started = time.monotonic()
+    run(program, stack="test")
+    assert time.monotonic() - started < 8  # its inherited stdout/stderr pipes do not hold the check
+    pid = int(marker.read_text())
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(pid)

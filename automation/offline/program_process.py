@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -82,7 +83,21 @@ class ProgramProcess:
         return self.popen.poll()
 
     def wait(self, timeout: float | None) -> int:
-        code = self.popen.wait(timeout=timeout)
+        """Wait for the program to exit, then kill whatever it left running in its process group (while the
+        exited leader is not yet reaped, so the group id cannot have been reused), then reap it."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                found = os.waitid(os.P_PID, self.popen.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+            except ChildProcessError:  # already reaped
+                break
+            if found is not None:
+                _kill_group(self.popen, leader=False)
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.popen.args, timeout or 0)
+            time.sleep(0.01)
+        code = self.popen.wait(timeout=5)
         self._forget()
         return code
 
@@ -110,11 +125,12 @@ class ProgramProcess:
                     stream.close()
 
 
-def _kill_group(popen: subprocess.Popen[bytes]) -> None:
+def _kill_group(popen: subprocess.Popen[bytes], leader: bool = True) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(popen.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        popen.kill()
+    if leader:
+        with contextlib.suppress(ProcessLookupError):
+            popen.kill()
 
 
 def terminate_programs() -> None:
