@@ -553,13 +553,15 @@ def _record(
 
 
 def _user_traceback(program: str) -> str:
-    """The traceback from the program's own first frame on (as pulumi-language-python-exec _get_user_stacktrace)."""
+    """The traceback from the program's own first frame on (as pulumi-language-python-exec _get_user_stacktrace);
+    "" when none of its frames is the program's (an error raised in the runtime: the message says it all, and a
+    traceback of the engine shim would only be noise)."""
     frames = traceback.extract_tb(sys.exc_info()[2])
     root = os.path.abspath(program if os.path.isdir(program) else os.path.dirname(program))
     for index, frame in enumerate(frames):
         if os.path.abspath(frame.filename).startswith(root + os.sep):
             return traceback.format_exc(limit=-(len(frames) - index))
-    return traceback.format_exc()
+    return ""
 
 
 def main() -> None:
