@@ -146,6 +146,11 @@ def load_stack_config(
         config.values[qualified] = str(value)
         if qualified in config.secret_keys:
             config.secret_keys.remove(qualified)
+    if "aws:region" not in config.values:
+        # The real AWS provider needs a region (config, or AWS_REGION in the environment); offline we assume the
+        # default one and say so, so the program, its default provider and the pack all see the same region.
+        config.values["aws:region"] = DEFAULT_REGION
+        config.notes.append(f"aws:region is not set: the offline check assumes {DEFAULT_REGION} (set aws:region)")
     return config
 
 
