@@ -1,6 +1,6 @@
-"""Where a subnet's internet traffic goes: the walk from a Lambda subnet's route table to its egress target,
-through inspection hops, and what a NAT gateway covers. Pure: shared by the egress, NAT-per-AZ, pinned-IP and
-IPv6 rules so they agree on every shape.
+"""Where a subnet's internet traffic goes: which Lambda subnets to start from, the walk from a subnet's route table
+to its egress target through inspection hops, and what a NAT gateway covers. Pure: shared by the egress,
+NAT-per-AZ, pinned-IP and IPv6 rules so they agree on every shape.
 
 Defaults applied when the program omits a setting (pulumi-aws 7 SDK docs, ec2/nat_gateway.py, which mirror the
 AWS CreateNatGateway API): `connectivity_type` "public", `availability_mode` "zonal"; a regional NAT gateway
@@ -11,6 +11,7 @@ automatically expand to new AZs and associate EIPs ... (auto mode). When specifi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from netkit_core.graph import (
     same_zone,
     zone_of,
 )
+from netkit_core.rule import Outcome, exempt_from_egress
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,39 @@ class Egress:
     target: Target
     table: Res
     hops: tuple[Res, ...] = ()
+
+
+def lambda_subnets(graph: Graph, out: Outcome, with_exempt: bool = False) -> Iterator[tuple[Res, Res]]:
+    """Each (function, subnet) of the VPC functions, in program order: where the egress rules start their walk.
+    A function tagged `netkit:egress=none` is left out unless `with_exempt`; a function whose subnets cannot be
+    told is recorded undecided on `out` (about the resource the reason names, else the function) and left out."""
+    for fn in graph.vpc_functions():
+        if not with_exempt and exempt_from_egress(fn):
+            continue
+        try:
+            subnets = graph.function_subnets(fn)
+        except Undecidable as exc:
+            out.undecide(exc.res or fn, str(exc))
+            continue
+        for subnet in subnets:
+            yield fn, subnet
+
+
+def distinct_lambda_subnets(graph: Graph, out: Outcome) -> Iterator[Res]:
+    """The subnets of `lambda_subnets` (exempt functions left out), each once: for rules that judge a subnet's
+    egress, not a function's, so a subnet shared by several functions is reported once."""
+    seen: set[str] = set()
+    for _fn, subnet in lambda_subnets(graph, out):
+        if subnet.urn not in seen:
+            seen.add(subnet.urn)
+            yield subnet
+
+
+def nat_egress(graph: Graph, subnet: Res, follow_hops: bool = True) -> Iterator[Res]:
+    """The managed NAT gateways among a subnet's 0.0.0.0/0 targets (`ipv4_egress`), in route order."""
+    for way in ipv4_egress(graph, subnet, follow_hops):
+        if way.target.kind == "nat" and way.target.res is not None:
+            yield way.target.res
 
 
 def ipv4_egress(

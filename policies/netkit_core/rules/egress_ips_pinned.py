@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from netkit_core.egress import allocation_set, ipv4_egress, is_regional, regional_addresses
+from netkit_core.egress import allocation_set, distinct_lambda_subnets, is_regional, nat_egress, regional_addresses
 from netkit_core.graph import Graph, Res, Undecidable, Zone, as_list, same_zone, zone_of
-from netkit_core.rule import Outcome, Rule, exempt_from_egress
+from netkit_core.rule import Outcome, Rule
 
 
 def _regional_problem(nat: Res, zone: Zone) -> str | None:
@@ -34,37 +34,22 @@ def _regional_problem(nat: Res, zone: Zone) -> str | None:
 
 def egress_ips_pinned(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     out = Outcome()
-    seen: set[str] = set()
-    for fn in graph.vpc_functions():
-        if exempt_from_egress(fn):
-            continue
-        try:
-            subnets = graph.function_subnets(fn)
-        except Undecidable as exc:
-            out.undecide(exc.res or fn, str(exc))
-            continue
-        for subnet in subnets:
-            if subnet.urn in seen:
-                continue
-            seen.add(subnet.urn)
+    for subnet in distinct_lambda_subnets(graph, out):
 
-            def check(subnet: Res = subnet) -> None:
-                for way in ipv4_egress(graph, subnet):
-                    nat = way.target.res
-                    if way.target.kind != "nat" or nat is None:
-                        continue
-                    if nat.setting("connectivityType", "public", "connectivity_type") == "private":
-                        continue  # no public address at all: lambda-vpc-egress-path reports it
-                    if is_regional(nat):
-                        problem = _regional_problem(nat, graph.subnet_zone(subnet))
-                    elif nat.is_set("allocationId"):
-                        problem = None
-                    else:
-                        problem = f"NAT gateway {nat.name} has no allocation_id: its public IP is not one you own"
-                    if problem:
-                        out.fail(nat, f"Lambda subnet {subnet.name} egresses through it, but {problem}")
+        def check(subnet: Res = subnet) -> None:
+            for nat in nat_egress(graph, subnet):
+                if nat.setting("connectivityType", "public", "connectivity_type") == "private":
+                    continue  # no public address at all: lambda-vpc-egress-path reports it
+                if is_regional(nat):
+                    problem = _regional_problem(nat, graph.subnet_zone(subnet))
+                elif nat.is_set("allocationId"):
+                    problem = None
+                else:
+                    problem = f"NAT gateway {nat.name} has no allocation_id: its public IP is not one you own"
+                if problem:
+                    out.fail(nat, f"Lambda subnet {subnet.name} egresses through it, but {problem}")
 
-            out.attempt(check, subnet)
+        out.attempt(check, subnet)
     return out
 
 

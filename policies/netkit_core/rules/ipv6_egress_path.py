@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core.egress import lambda_subnets
 from netkit_core.graph import IPV6_ANY, NAT64_PREFIX, Graph, Res, Undecidable, is_unknown
 from netkit_core.rule import Outcome, Rule, exempt_from_egress
 
@@ -41,44 +42,39 @@ def _nat64(graph: Graph, subnet: Res) -> bool:
 def ipv6_egress_path(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     out = Outcome()
     dns64_checked: set[str] = set()
-    for fn in graph.vpc_functions():
-        try:
-            subnets = graph.function_subnets(fn)
-        except Undecidable as exc:
-            out.undecide(exc.res or fn, str(exc))
-            continue
-        for subnet in subnets:
+    # Exempt functions included: the DNS64 check is about the subnet; only the ::/0 check skips them.
+    for fn, subnet in lambda_subnets(graph, out, with_exempt=True):
 
-            def check(fn: Res = fn, subnet: Res = subnet) -> None:
-                dns64 = subnet.setting("enableDns64", False, "enable_dns64") is True
-                if dns64 and subnet.urn not in dns64_checked:
-                    dns64_checked.add(subnet.urn)
-                    if not _nat64(graph, subnet):
-                        out.fail(
-                            subnet,
-                            f"Lambda subnet {subnet.name} has DNS64 on but its route table "
-                            f"{graph.subnet_route_table(subnet).name} sends 64:ff9b::/96 to no NAT gateway: "
-                            "IPv4-only destinations resolve to addresses nothing routes and connections hang",
-                        )
-                if exempt_from_egress(fn) or not dual_stack_allowed(fn) or not _dual_stack(subnet):
-                    return
-                targets = graph.routes_to(graph.subnet_route_table(subnet), IPV6_ANY)
-                if any(t.kind == "eigw" for t in targets):
-                    return
-                native = subnet.setting("ipv6Native", False, "ipv6_native") is True
-                if native and not targets and dns64 and _nat64(graph, subnet):
-                    return  # an IPv6-only subnet that reaches IPv4 destinations through DNS64 + NAT64
-                if any(t.kind == "igw" for t in targets):
-                    why = "routes ::/0 to an internet gateway, which also lets the internet in"
-                else:
-                    why = "has no ::/0 route to an egress-only internet gateway"
-                out.fail(
-                    fn,
-                    f"function {fn.name} is allowed IPv6 (ipv6_allowed_for_dual_stack) but dual-stack subnet "
-                    f"{subnet.name} {why}: add an egress-only internet gateway route for ::/0",
-                )
+        def check(fn: Res = fn, subnet: Res = subnet) -> None:
+            dns64 = subnet.setting("enableDns64", False, "enable_dns64") is True
+            if dns64 and subnet.urn not in dns64_checked:
+                dns64_checked.add(subnet.urn)
+                if not _nat64(graph, subnet):
+                    out.fail(
+                        subnet,
+                        f"Lambda subnet {subnet.name} has DNS64 on but its route table "
+                        f"{graph.subnet_route_table(subnet).name} sends 64:ff9b::/96 to no NAT gateway: "
+                        "IPv4-only destinations resolve to addresses nothing routes and connections hang",
+                    )
+            if exempt_from_egress(fn) or not dual_stack_allowed(fn) or not _dual_stack(subnet):
+                return
+            targets = graph.routes_to(graph.subnet_route_table(subnet), IPV6_ANY)
+            if any(t.kind == "eigw" for t in targets):
+                return
+            native = subnet.setting("ipv6Native", False, "ipv6_native") is True
+            if native and not targets and dns64 and _nat64(graph, subnet):
+                return  # an IPv6-only subnet that reaches IPv4 destinations through DNS64 + NAT64
+            if any(t.kind == "igw" for t in targets):
+                why = "routes ::/0 to an internet gateway, which also lets the internet in"
+            else:
+                why = "has no ::/0 route to an egress-only internet gateway"
+            out.fail(
+                fn,
+                f"function {fn.name} is allowed IPv6 (ipv6_allowed_for_dual_stack) but dual-stack subnet "
+                f"{subnet.name} {why}: add an egress-only internet gateway route for ::/0",
+            )
 
-            out.attempt(check, fn)
+        out.attempt(check, fn)
     return out
 
 

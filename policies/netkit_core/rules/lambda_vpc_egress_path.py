@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from netkit_core.egress import Egress, ipv4_egress, nat_problem
+from netkit_core.egress import Egress, ipv4_egress, lambda_subnets, nat_problem
 from netkit_core.graph import EGRESS_TAG, Graph, Res, Undecidable
-from netkit_core.rule import Outcome, Rule, exempt_from_egress
+from netkit_core.rule import Outcome, Rule
 
 
 def _problem(graph: Graph, fn: Res, subnet: Res, way: Egress, config: Mapping[str, Any]) -> str | None:
@@ -52,32 +52,24 @@ def _problem(graph: Graph, fn: Res, subnet: Res, way: Egress, config: Mapping[st
 def lambda_vpc_egress_path(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     out = Outcome()
     follow_hops = bool(config.get("allowInspectionHop", True))
-    for fn in graph.vpc_functions():
-        if exempt_from_egress(fn):
-            continue
-        try:
-            subnets = graph.function_subnets(fn)
-        except Undecidable as exc:
-            out.undecide(exc.res or fn, str(exc))
-            continue
-        for subnet in subnets:
+    for fn, subnet in lambda_subnets(graph, out):
 
-            def check(fn: Res = fn, subnet: Res = subnet) -> None:
-                ways = ipv4_egress(graph, subnet, follow_hops)
-                if not ways:
-                    table = graph.subnet_route_table(subnet)
-                    out.fail(
-                        fn,
-                        f"subnet {subnet.name} (route table {table.name}) has no 0.0.0.0/0 route: the function "
-                        "cannot reach the internet. Add NatEgress (nat-single, nat-per-az or nat-regional), or "
-                        f"tag the function {EGRESS_TAG}=none if it needs no internet",
-                    )
-                    return
-                problems = {p for way in ways if (p := _problem(graph, fn, subnet, way, config))}
-                for problem in sorted(problems):
-                    out.fail(fn, problem)
+        def check(fn: Res = fn, subnet: Res = subnet) -> None:
+            ways = ipv4_egress(graph, subnet, follow_hops)
+            if not ways:
+                table = graph.subnet_route_table(subnet)
+                out.fail(
+                    fn,
+                    f"subnet {subnet.name} (route table {table.name}) has no 0.0.0.0/0 route: the function "
+                    "cannot reach the internet. Add NatEgress (nat-single, nat-per-az or nat-regional), or "
+                    f"tag the function {EGRESS_TAG}=none if it needs no internet",
+                )
+                return
+            problems = {p for way in ways if (p := _problem(graph, fn, subnet, way, config))}
+            for problem in sorted(problems):
+                out.fail(fn, problem)
 
-            out.attempt(check, fn)
+        out.attempt(check, fn)
     return out
 
 

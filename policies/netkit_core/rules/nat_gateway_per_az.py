@@ -8,49 +8,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from netkit_core.egress import ipv4_egress, is_regional, nat_serves, nat_zones
-from netkit_core.graph import Graph, Res, Undecidable
-from netkit_core.rule import Outcome, Rule, exempt_from_egress
+from netkit_core.egress import distinct_lambda_subnets, is_regional, nat_egress, nat_serves, nat_zones
+from netkit_core.graph import Graph, Res
+from netkit_core.rule import Outcome, Rule
 
 
 def nat_gateway_per_az(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     out = Outcome()
-    seen: set[str] = set()
-    for fn in graph.vpc_functions():
-        if exempt_from_egress(fn):
-            continue
-        try:
-            subnets = graph.function_subnets(fn)
-        except Undecidable as exc:
-            out.undecide(exc.res or fn, str(exc))
-            continue
-        for subnet in subnets:
-            if subnet.urn in seen:
-                continue
-            seen.add(subnet.urn)
+    for subnet in distinct_lambda_subnets(graph, out):
 
-            def check(subnet: Res = subnet) -> None:
-                zone = graph.subnet_zone(subnet)
-                for way in ipv4_egress(graph, subnet, bool(config.get("allowInspectionHop", True))):
-                    nat = way.target.res
-                    if way.target.kind != "nat" or nat is None or nat_serves(graph, nat, zone):
-                        continue
-                    if is_regional(nat):
-                        out.fail(
-                            subnet,
-                            f"Lambda subnet {subnet.name} in {zone} egresses through regional NAT gateway "
-                            f"{nat.name}, whose availability_zone_addresses do not list {zone}: add that AZ",
-                        )
-                        continue
-                    nat_zone = ", ".join(str(z) for z in nat_zones(graph, nat) or [])
+        def check(subnet: Res = subnet) -> None:
+            zone = graph.subnet_zone(subnet)
+            for nat in nat_egress(graph, subnet, bool(config.get("allowInspectionHop", True))):
+                if nat_serves(graph, nat, zone):
+                    continue
+                if is_regional(nat):
                     out.fail(
                         subnet,
-                        f"Lambda subnet {subnet.name} in {zone} egresses through NAT gateway {nat.name} in "
-                        f"{nat_zone}: an outage of {nat_zone} cuts its egress and traffic pays cross-AZ charges. "
-                        "Use the nat-per-az or nat-regional strategy",
+                        f"Lambda subnet {subnet.name} in {zone} egresses through regional NAT gateway "
+                        f"{nat.name}, whose availability_zone_addresses do not list {zone}: add that AZ",
                     )
+                    continue
+                nat_zone = ", ".join(str(z) for z in nat_zones(graph, nat) or [])
+                out.fail(
+                    subnet,
+                    f"Lambda subnet {subnet.name} in {zone} egresses through NAT gateway {nat.name} in "
+                    f"{nat_zone}: an outage of {nat_zone} cuts its egress and traffic pays cross-AZ charges. "
+                    "Use the nat-per-az or nat-regional strategy",
+                )
 
-            out.attempt(check, subnet)
+        out.attempt(check, subnet)
     return out
 
 
