@@ -44,16 +44,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
-from pulumi_policy.proxy import (
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-    UNKNOWN_STRING_VALUE,
-    _is_unknown,
-)
+from pulumi_policy.proxy import _is_unknown
 
 from netkit_core.analysis import PolicyResult, StackAnalysis, resource_result
 from netkit_core.graph import UNKNOWN, Graph, Res
@@ -75,17 +66,6 @@ _SEVERITIES = {
     "high": Severity.HIGH,
     "critical": Severity.CRITICAL,
 }
-_UNKNOWN_SENTINELS = frozenset(
-    {
-        UNKNOWN_ARCHIVE_VALUE,
-        UNKNOWN_ARRAY_VALUE,
-        UNKNOWN_ASSET_VALUE,
-        UNKNOWN_BOOLEAN_VALUE,
-        UNKNOWN_NUMBER_VALUE,
-        UNKNOWN_OBJECT_VALUE,
-        UNKNOWN_STRING_VALUE,
-    }
-)
 
 
 def is_preview() -> bool:
@@ -118,7 +98,8 @@ def from_value(value: struct_pb2.Value, mark_secrets: bool = False) -> Any:
     (and `MarkedSecret.unknown()` for an unknown one when `mark_secrets`, else UNKNOWN)."""
     kind = value.WhichOneof("kind")
     if kind == "string_value":
-        return UNKNOWN if value.string_value in _UNKNOWN_SENTINELS else value.string_value
+        # pulumi_policy.proxy._is_unknown: a string equal to one of the engine's seven unknown sentinels.
+        return UNKNOWN if _is_unknown(value.string_value) else value.string_value
     if kind == "number_value":
         number = value.number_value
         return int(number) if math.isfinite(number) and number.is_integer() and abs(number) < 2**53 else number
