@@ -87,6 +87,68 @@ def validate_nat_args(args: NatEgressArgs) -> int:
     return count
 
 
+def _egress_allocations(
+    parent: pulumi.Resource, name: str, given: Sequence[str] | None, labels: Sequence[object], tags: Mapping[str, str]
+) -> tuple[list[aws.ec2.Eip], list[pulumi.Input[str]]]:
+    """The Elastic IP allocations of a NAT pattern: bring-your-own ids as given (no Eip), else one new Eip per
+    label (`<name>-eip-<index>`, tagged Name=`<name>-egress-<label>`)."""
+    if given is not None:
+        return [], list(given)
+    eips = [
+        aws.ec2.Eip(
+            f"{name}-eip-{index}",
+            domain="vpc",
+            tags=merge_tags(tags, Name=f"{name}-egress-{label}"),
+            opts=child_opts(parent),
+        )
+        for index, label in enumerate(labels)
+    ]
+    return eips, [eip.allocation_id for eip in eips]
+
+
+def _lambda_routes(
+    parent: pulumi.Resource,
+    name: str,
+    route_table_ids: Sequence[pulumi.Input[str]],
+    *,
+    nat_gateway_ids: Sequence[pulumi.Input[str]] | None = None,
+    gateway_id: pulumi.Input[str] | None = None,
+    dns64: bool = False,
+) -> list[aws.ec2.Route]:
+    """A 0.0.0.0/0 route per Lambda route table (`<name>-default-<index>`) to its NAT gateway
+    (`nat_gateway_ids[index]`) or to the internet gateway `gateway_id`; with `dns64`, right after each, the NAT64
+    prefix to the same NAT gateway (`<name>-nat64-<index>`, see the module docstring)."""
+    routes = []
+    for index, route_table_id in enumerate(route_table_ids):
+        nat_gateway_id = nat_gateway_ids[index] if nat_gateway_ids is not None else None
+        routes.append(
+            aws.ec2.Route(
+                f"{name}-default-{index}",
+                route_table_id=route_table_id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat_gateway_id,
+                gateway_id=gateway_id,
+                opts=child_opts(parent),
+            )
+        )
+        if dns64:
+            routes.append(
+                aws.ec2.Route(
+                    f"{name}-nat64-{index}",
+                    route_table_id=route_table_id,
+                    destination_ipv6_cidr_block=DNS64_PREFIX,
+                    nat_gateway_id=nat_gateway_id,
+                    opts=child_opts(parent),
+                )
+            )
+    return routes
+
+
+def _known_ips(addresses: Sequence[pulumi.Output[str]]) -> pulumi.Output[list[str]]:
+    """The public IPs reported so far (an address not yet known is left out)."""
+    return pulumi.Output.all(*addresses).apply(lambda ips: [ip for ip in ips if ip])
+
+
 class NatEgress(pulumi.ComponentResource):
     """NAT gateway(s) with Elastic IPs in the public subnets and a 0.0.0.0/0 route per Lambda route table."""
 
@@ -100,20 +162,8 @@ class NatEgress(pulumi.ComponentResource):
         count = validate_nat_args(args)
         super().__init__("netkit:egress:NatEgress", name, None, opts)
         tags = dict(args.tags)
-        self.eips, self.nat_gateways, self.routes = [], [], []
-        allocation_ids: list[pulumi.Input[str]] = []
-        if args.allocation_ids is None:
-            for index in range(count):
-                eip = aws.ec2.Eip(
-                    f"{name}-eip-{index}",
-                    domain="vpc",
-                    tags=merge_tags(tags, Name=f"{name}-egress-{index}"),
-                    opts=child_opts(self),
-                )
-                self.eips.append(eip)
-                allocation_ids.append(eip.allocation_id)
-        else:
-            allocation_ids.extend(args.allocation_ids)
+        self.eips, allocation_ids = _egress_allocations(self, name, args.allocation_ids, range(count), tags)
+        self.nat_gateways = []
         depends = [args.internet_gateway] if args.internet_gateway is not None else []
         for index in range(count):
             self.nat_gateways.append(
@@ -126,30 +176,18 @@ class NatEgress(pulumi.ComponentResource):
                     opts=child_opts(self, depends_on=depends),
                 )
             )
-        for az_index, route_table_id in enumerate(args.lambda_route_table_ids):
-            self.routes.append(
-                aws.ec2.Route(
-                    f"{name}-default-{az_index}",
-                    route_table_id=route_table_id,
-                    destination_cidr_block="0.0.0.0/0",
-                    nat_gateway_id=self.nat_gateways[nat_for_az(args.strategy, az_index)].id,
-                    opts=child_opts(self),
-                )
-            )
-            if args.dns64:
-                self.routes.append(
-                    aws.ec2.Route(
-                        f"{name}-nat64-{az_index}",
-                        route_table_id=route_table_id,
-                        destination_ipv6_cidr_block=DNS64_PREFIX,
-                        nat_gateway_id=self.nat_gateways[nat_for_az(args.strategy, az_index)].id,
-                        opts=child_opts(self),
-                    )
-                )
         self.nat_gateway_ids = [n.id for n in self.nat_gateways]
-        self.egress_ips = pulumi.Output.all(*[n.public_ip for n in self.nat_gateways]).apply(
-            lambda ips: [ip for ip in ips if ip]
+        self.routes = _lambda_routes(
+            self,
+            name,
+            args.lambda_route_table_ids,
+            nat_gateway_ids=[
+                self.nat_gateway_ids[nat_for_az(args.strategy, az_index)]
+                for az_index in range(len(args.lambda_route_table_ids))
+            ],
+            dns64=args.dns64,
         )
+        self.egress_ips = _known_ips([n.public_ip for n in self.nat_gateways])
         self.register_outputs({"egress_ips": self.egress_ips, "nat_gateway_ids": self.nat_gateway_ids})
 
 
@@ -197,18 +235,7 @@ class RegionalNatEgress(pulumi.ComponentResource):
         validate_regional_nat_args(args)
         super().__init__("netkit:egress:RegionalNatEgress", name, None, opts)
         tags = dict(args.tags)
-        self.eips = []
-        allocation_ids: list[pulumi.Input[str]] = list(args.allocation_ids or [])
-        if args.allocation_ids is None:
-            for index, zone in enumerate(args.availability_zones):
-                eip = aws.ec2.Eip(
-                    f"{name}-eip-{index}",
-                    domain="vpc",
-                    tags=merge_tags(tags, Name=f"{name}-egress-{zone}"),
-                    opts=child_opts(self),
-                )
-                self.eips.append(eip)
-                allocation_ids.append(eip.allocation_id)
+        self.eips, allocation_ids = _egress_allocations(self, name, args.allocation_ids, args.availability_zones, tags)
         assert args.internet_gateway is not None  # validated above
         self.nat_gateway = aws.ec2.NatGateway(
             f"{name}-nat",
@@ -222,32 +249,16 @@ class RegionalNatEgress(pulumi.ComponentResource):
             tags=merge_tags(tags, Name=f"{name}-nat"),
             opts=child_opts(self, depends_on=[args.internet_gateway]),
         )
-        self.routes = []
-        for index, route_table_id in enumerate(args.lambda_route_table_ids):
-            self.routes.append(
-                aws.ec2.Route(
-                    f"{name}-default-{index}",
-                    route_table_id=route_table_id,
-                    destination_cidr_block="0.0.0.0/0",
-                    nat_gateway_id=self.nat_gateway.id,
-                    opts=child_opts(self),
-                )
-            )
-            if args.dns64:
-                self.routes.append(
-                    aws.ec2.Route(
-                        f"{name}-nat64-{index}",
-                        route_table_id=route_table_id,
-                        destination_ipv6_cidr_block=DNS64_PREFIX,
-                        nat_gateway_id=self.nat_gateway.id,
-                        opts=child_opts(self),
-                    )
-                )
+        self.routes = _lambda_routes(
+            self,
+            name,
+            args.lambda_route_table_ids,
+            nat_gateway_ids=[self.nat_gateway.id] * len(args.lambda_route_table_ids),
+            dns64=args.dns64,
+        )
         self.nat_gateway_ids = [self.nat_gateway.id]
         if self.eips:
-            self.egress_ips = pulumi.Output.all(*[e.public_ip for e in self.eips]).apply(
-                lambda ips: [ip for ip in ips if ip]
-            )
+            self.egress_ips = _known_ips([e.public_ip for e in self.eips])
         else:  # brought-your-own addresses: the NAT reports them once it exists
             self.egress_ips = self.nat_gateway.regional_nat_gateway_addresses.apply(
                 lambda addresses: [a.public_ip for a in (addresses or []) if a.public_ip]
@@ -297,16 +308,7 @@ class HyperplaneEipEgress(pulumi.ComponentResource):
             resource=self,
         )
         self._name, self._args = name, args
-        self.routes = [
-            aws.ec2.Route(
-                f"{name}-default-{index}",
-                route_table_id=route_table_id,
-                destination_cidr_block="0.0.0.0/0",
-                gateway_id=args.internet_gateway_id,
-                opts=child_opts(self),
-            )
-            for index, route_table_id in enumerate(args.lambda_route_table_ids)
-        ]
+        self.routes = _lambda_routes(self, name, args.lambda_route_table_ids, gateway_id=args.internet_gateway_id)
         self.associations, self.eips = [], []
         self.egress_ips = pulumi.Output.from_input([])
         self.register_outputs({})
@@ -344,7 +346,5 @@ class HyperplaneEipEgress(pulumi.ComponentResource):
         )
         self.eips.extend(eips)
         self.associations.append(association)
-        self.egress_ips = pulumi.Output.all(*[e.public_ip for e in self.eips]).apply(
-            lambda ips: [ip for ip in ips if ip]
-        )
+        self.egress_ips = _known_ips([e.public_ip for e in self.eips])
         return association
