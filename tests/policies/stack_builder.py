@@ -179,6 +179,13 @@ class Stack:
             return {k: self._resolve(v, deps) for k, v in value.items() if v is not None}
         return value
 
+    def set_from_output(self, res: Res, key: str, source: Res) -> None:
+        """`res.<key>` set from an output of `source` that is not known yet: unknown in the state and in the
+        Analyze inputs, with the property dependency the engine records."""
+        assert res.inputs is not None
+        res.props[key] = res.inputs[key] = UNKNOWN
+        res.property_dependencies[key] = [source.urn]
+
     def remove(self, name: str) -> None:
         self.resources = [r for r in self.resources if r.name != name]
 

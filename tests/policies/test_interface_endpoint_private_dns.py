@@ -35,12 +35,8 @@ def test_endpoint_private_dns_resource_decides(mode: Mode) -> None:
 @pytest.mark.parametrize("mode", MODES)
 def test_a_value_from_another_resource_is_undecided(mode: Mode) -> None:
     stack = compliant(mode)
-    vpc = stack.named("vpc", g.VPC)
     flag = stack.add("aws:ssm/parameter:Parameter", "flag", type="String", value="true")
-    vpc.props["enableDnsHostnames"] = g.UNKNOWN
-    assert vpc.inputs is not None
-    vpc.inputs["enableDnsHostnames"] = g.UNKNOWN
-    vpc.property_dependencies["enableDnsHostnames"] = [flag.urn]
+    stack.set_from_output(stack.named("vpc", g.VPC), "enableDnsHostnames", flag)
     assert messages(stack, RULE) == []
     assert reasons(stack, RULE) == ["vpc: enable_dns_hostnames comes from another resource and is not known yet"]
 

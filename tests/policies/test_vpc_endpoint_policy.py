@@ -45,12 +45,9 @@ def test_explicit_full_access_fails(mode: Mode, document: object) -> None:
 def test_policy_from_another_resource_is_undecided_and_bad_json_too(mode: Mode) -> None:
     stack = compliant(mode)
     sqs = stack.named("sqs", g.ENDPOINT)
-    bucket = stack.add("aws:s3/bucket:Bucket", "data")
-    sqs.props["policy"] = g.UNKNOWN
-    assert sqs.inputs is not None
-    sqs.inputs["policy"] = g.UNKNOWN
-    sqs.property_dependencies["policy"] = [bucket.urn]
+    stack.set_from_output(sqs, "policy", stack.add("aws:s3/bucket:Bucket", "data"))
     assert reasons(stack, RULE) == ["sqs: policy comes from another resource and is not known yet"]
+    assert sqs.inputs is not None
     sqs.props["policy"] = sqs.inputs["policy"] = "{not json"
     assert reasons(stack, RULE) == ["sqs: its policy is not valid JSON"]
     assert messages(stack, RULE) == []

@@ -123,11 +123,7 @@ def test_unknown_service_name_or_region_is_undecided_not_a_violation(
 
 def test_a_region_set_from_another_resource_is_undecided() -> None:
     stack = compliant("preview")
-    s3 = stack.named("s3", g.ENDPOINT)
     config = stack.add("aws:ssm/parameter:Parameter", "region", type="String", value="us-east-1")
-    s3.props["region"] = g.UNKNOWN
-    assert s3.inputs is not None
-    s3.inputs["region"] = g.UNKNOWN
-    s3.property_dependencies["region"] = [config.urn]
+    stack.set_from_output(stack.named("s3", g.ENDPOINT), "region", config)
     assert messages(stack, RULE) == []
     assert reasons(stack, RULE) == ["s3: its region comes from another resource and is not known yet"]
