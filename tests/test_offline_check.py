@@ -140,7 +140,7 @@ def test_reads_are_not_analyzed_and_duplicate_urns_are_an_error(probe_pack: Poli
         session.submit(record("urn:pulumi:test::probe::aws:ec2/vpc:Vpc::looked-up", "aws:ec2/vpc:Vpc", read=True))
         session.submit(record("urn:pulumi:test::probe::aws:ec2/vpc:Vpc::mine", "aws:ec2/vpc:Vpc"))
         assert [r.name for r in session.registered] == ["looked-up", "mine"]  # both in AnalyzeStack's state
-        assert len(session._pending) == 1  # `mine` only: a read is never sent to Analyze
+        assert session.analyze_calls == 1  # `mine` only: a read is never sent to Analyze
         with pytest.raises(DuplicateResourceError, match="mine"):
             session.submit(record("urn:pulumi:test::probe::aws:ec2/vpc:Vpc::mine", "aws:ec2/vpc:Vpc"))
     finally:

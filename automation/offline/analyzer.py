@@ -19,17 +19,18 @@ not-applicable reasons are parsed into `not_run` and `suppressed` (the pack's re
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import analyzer_pb2
 
 from .engine import ProgramRun, RecordedResource
 from .pack_process import PolicyPackError, PolicyPackProcess
 from .policy_config import LEVEL_NAMES, PolicyConfigEntry, reconcile
+from .protos import analyzer_pb2
 
 PREVIEW_MARKER = "during preview: "
 SEVERITY_NAMES = {
@@ -154,8 +155,9 @@ def is_read(resource: RecordedResource) -> bool:
 
 class AnalysisSession:
     """GetAnalyzerInfo and Configure at construction; `submit` sends one registration's `Analyze` (on a small
-    pool, so calls overlap with the program, which runs in its own process); `finish` collects the answers in
-    registration order and runs `AnalyzeStack`."""
+    pool, so calls overlap with the program, which runs in its own process); answers are collected, in
+    registration order, as soon as they are in (only the unanswered calls are held, never every response);
+    `finish` collects the rest and runs `AnalyzeStack`."""
 
     def __init__(self, pack: PolicyPackProcess, user_config: Mapping[str, PolicyConfigEntry]) -> None:
         self.pack = pack
@@ -179,7 +181,9 @@ class AnalysisSession:
             for p in sorted(info.policies, key=lambda p: p.name)
         ]
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analyze")
-        self._pending: list[tuple[str, Future[Any]]] = []
+        self._pending: deque[tuple[str, Future[Any]]] = deque()  # sent, answer not collected yet
+        self._collector = _Collector()
+        self.analyze_calls = 0  # `Analyze` requests sent
         self._seen: set[str] = set()
         self._order: dict[str, int] = {}
         self._providers: dict[str, RecordedResource] = {}  # URN -> provider resource
@@ -215,6 +219,16 @@ class AnalysisSession:
         if provider is not None:
             request.provider.CopyFrom(_provider_message(provider))
         self._pending.append((resource.urn, self._pool.submit(self.pack.call, "Analyze", request)))
+        self.analyze_calls += 1
+        self._collect(block=False)
+
+    def _collect(self, block: bool) -> None:
+        """Answers in registration order: those already in (block=False), or all of them (block=True). A failed
+        call raises its PolicyPackError here, so a pack that died stops the check at once."""
+        pending = self._pending
+        while pending and (block or pending[0][1].done()):
+            urn, future = pending.popleft()
+            self._collector.add(future.result(), urn)
 
     def submit(self, resource: RecordedResource) -> None:
         """One registration as the runner reports it (usable as run_program's `on_resource`)."""
@@ -231,10 +245,9 @@ class AnalysisSession:
     # -- after the program --------------------------------------------------------------------------------
     def finish(self, run: ProgramRun) -> AnalysisResult:
         """Collect the per-resource answers in registration order, then run `AnalyzeStack` once."""
-        collector = _Collector()
+        collector = self._collector
         try:
-            for urn, future in self._pending:
-                collector.add(future.result(), urn)
+            self._collect(block=True)
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
         stack_request = analyzer_pb2.AnalyzeStackRequest()

@@ -37,7 +37,8 @@ from typing import Any
 
 import grpc
 import yaml
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from .protos import analyzer_pb2, analyzer_pb2_grpc
 
 MANIFEST = "PulumiPolicy.yaml"
 ENGINE_ADDRESS = "127.0.0.1:0"  # pulumi-policy parses the engine address but never dials it

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
-from pulumi.runtime.proto import analyzer_pb2
 
 from .pack_process import PolicyPackError
+from .protos import analyzer_pb2
 
 LEVELS = {
     "advisory": analyzer_pb2.ADVISORY,

@@ -14,11 +14,11 @@ from google.protobuf import json_format
 from netkit_core.cost import CostEstimate, estimate_for_resources
 from netkit_core.graph import UNKNOWN, Graph, Res
 from netkit_core.rules.lambda_subnet_capacity import subnet_demands
-from pulumi.runtime.rpc import UNKNOWN as UNKNOWN_WIRE
 from rich.console import Console
 
 from .analyzer import NotRun, PolicyMeta, Suppressed, Violation
 from .engine import RecordedResource
+from .protos import UNKNOWN_WIRE
 
 
 @dataclass
