@@ -6,7 +6,6 @@ it (offline/policy_config.py); `Analyze` calls stream while the program runs (of
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import json
 import shutil
@@ -34,6 +33,8 @@ PACKAGED_PACK = "lambda_netkit.policy_pack"
 
 
 def tool_version() -> str:
+    import importlib.metadata  # imported when the report is built, not while the program runs
+
     try:
         return importlib.metadata.version("lambda-netkit")
     except importlib.metadata.PackageNotFoundError:

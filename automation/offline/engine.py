@@ -15,8 +15,10 @@ from __future__ import annotations
 import json
 import os
 import select
+import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +67,8 @@ class RecordedResource:
     `inputs`: the checked inputs `Analyze` receives (references downgraded, `__` keys dropped); `outputs`: the
     planned (preview) or final (update) state `AnalyzeStack` receives, for components what they registered with
     register_outputs. Both are kept serialized (a fraction of a live Struct's memory, which matters at thousands
-    of resources) and each read returns a fresh Struct.
+    of resources), deflated when that makes them smaller (a planned state repeats the unknown sentinel for every
+    computed output), and each read returns a fresh Struct.
     """
 
     __slots__ = (
@@ -120,7 +123,7 @@ class RecordedResource:
 
     @inputs.setter
     def inputs(self, value: struct_pb2.Struct) -> None:
-        self._inputs = value.SerializeToString(deterministic=True)
+        self._inputs = _pack(value)
 
     @property
     def outputs(self) -> struct_pb2.Struct:
@@ -128,7 +131,7 @@ class RecordedResource:
 
     @outputs.setter
     def outputs(self, value: struct_pb2.Struct) -> None:
-        self._outputs = value.SerializeToString(deterministic=True)
+        self._outputs = _pack(value)
 
     def _key(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -142,10 +145,28 @@ class RecordedResource:
         return f"RecordedResource(urn={self.urn!r}, type={self.type!r}, custom={self.custom!r})"
 
 
+_DEFLATED = b"\x00"  # never the first byte of a serialized Struct (a field tag is never 0)
+_DEFLATE_FROM = 192  # bytes; smaller messages rarely shrink
+
+
+def _pack(value: struct_pb2.Struct) -> bytes:
+    data = value.SerializeToString(deterministic=True)
+    if len(data) >= _DEFLATE_FROM:
+        deflated = zlib.compress(data, 1)
+        if len(deflated) + 1 < len(data):
+            return _DEFLATED + deflated
+    return data
+
+
 def _parse(data: bytes) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
-    message.ParseFromString(data)
+    message.ParseFromString(zlib.decompress(data[1:]) if data[:1] == _DEFLATED else data)
     return message
+
+
+def _shared(text: str) -> str:
+    """URNs, types and paths that recur in every record (parent, provider, dependencies) are kept once."""
+    return sys.intern(text)
 
 
 @dataclass
@@ -183,17 +204,19 @@ def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
 def _resource(record: dict[str, Any]) -> RecordedResource:
     return RecordedResource(
         urn=record["urn"],
-        type=record["type"],
+        type=_shared(record["type"]),
         name=record["name"],
         custom=bool(record["custom"]),
-        parent=record.get("parent", ""),
-        provider=record.get("provider", ""),
-        dependencies=list(record.get("dependencies", [])),
-        property_dependencies={k: list(v) for k, v in record.get("propertyDependencies", {}).items()},
+        parent=_shared(record.get("parent", "")),
+        provider=_shared(record.get("provider", "")),
+        dependencies=[_shared(u) for u in record.get("dependencies", [])],
+        property_dependencies={
+            _shared(k): [_shared(u) for u in v] for k, v in record.get("propertyDependencies", {}).items()
+        },
         inputs=_struct(record.get("inputs") or {}),
         outputs=_struct(record.get("outputs") or {}),
         id=record.get("id", ""),
-        source_file=record.get("sourceFile", ""),
+        source_file=_shared(record.get("sourceFile", "")),
         source_line=int(record.get("sourceLine", 0)),
         remote=bool(record.get("remote", False)),
         read=bool(record.get("read", False)),

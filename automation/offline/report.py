@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf import json_format
 from netkit_core.cost import CostEstimate, estimate_for_resources
-from netkit_core.graph import UNKNOWN, Graph, Res
-from netkit_core.rules.lambda_subnet_capacity import subnet_demands
 from rich.console import Console
 
 from .analyzer import NotRun, PolicyMeta, Suppressed, Violation
 from .engine import RecordedResource
 from .protos import UNKNOWN_WIRE
+
+if TYPE_CHECKING:
+    from netkit_core.graph import Graph
 
 
 @dataclass
@@ -124,6 +125,10 @@ class Report:
 
 
 def _plain(value: Any) -> Any:
+    # The policies' graph model is imported when a report is built, after the program: not held in memory while
+    # the program runs.
+    from netkit_core.graph import UNKNOWN
+
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -137,11 +142,15 @@ def _props(resource: RecordedResource) -> dict[str, Any]:
 
 def as_graph(resources: list[RecordedResource]) -> Graph:
     """The policies' graph view of a recorded run (the same view the pack builds from the analyzer request)."""
+    from netkit_core.graph import Graph, Res
+
     return Graph(Res(r.urn, r.type, r.name, _props(r), r.property_dependencies, r.parent) for r in resources)
 
 
 def capacity_rows(resources: list[RecordedResource], config: dict[str, Any] | None = None) -> list[SubnetCapacityRow]:
     """Lambda subnets with usable vs required IPs: the `lambda-subnet-capacity` model with the same config."""
+    from netkit_core.rules.lambda_subnet_capacity import subnet_demands
+
     rows, _ = subnet_demands(as_graph(resources), config or {})
     return sorted(
         (SubnetCapacityRow(r.subnet.name, r.cidr, r.usable, r.demand.required, r.demand.explain()) for r in rows),
