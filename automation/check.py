@@ -193,6 +193,13 @@ def run_check(
     notes.extend(
         f"{token}: its children are not visible offline (a multi-language component)" for token in run.remote_components
     )
+    if run.unknown_lookups:
+        # A real preview asks the cloud; offline, without a fixture, the result stays unknown (DESIGN.md section 3).
+        notes.append(
+            "lookups answered unknown (no fixture): "
+            + ", ".join(sorted(set(run.unknown_lookups)))
+            + "; decisions that depend on their results are undecided. Answer them with --fixtures FILE"
+        )
     root = repository_root(program_dir)
     main = config.main.resolve()
     return Report(
