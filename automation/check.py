@@ -23,9 +23,10 @@ from .offline.analyzer import AnalysisSession
 from .offline.engine import Mode, ProgramRun, RecordedResource, run_program
 from .offline.fixtures import load_fixtures
 from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, StackInfo
-from .offline.policy_config import PolicyConfigEntry, load_policy_config
+from .offline.policy_config import PolicyConfigEntry, PolicyConfigError, load_policy_config
 from .offline.report import Report, Source, capacity_rows, cost_estimate
 from .offline.stack_config import StackConfig, load_stack_config
+from .project import ProjectError, policy_config_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PACK = REPO_ROOT / "policies"
@@ -83,8 +84,7 @@ def shipped_pack() -> Path | None:
 
 
 def default_policy_config(pack_dir: Path, environment: str) -> Path | None:
-    candidate = pack_dir / "config" / f"{environment}.json"
-    return candidate if candidate.is_file() else None
+    return policy_config_path(None, pack_dir, environment)
 
 
 def repository_root(program_dir: Path) -> Path:
@@ -124,18 +124,21 @@ def stack_tags(program_dir: Path, config: StackConfig) -> dict[str, str]:
 
 
 def _sources(run: ProgramRun, root: Path) -> dict[str, Source]:
+    """Each resource's place in the repository (relative to `root`). A resource whose every frame is outside it
+    (declared by installed code alone) has none: reports then point at the program's entry file, never at a path
+    outside the repository, which code scanning would ignore."""
     sources: dict[str, Source] = {}
     for resource in run.resources:
         if not resource.source_file:
             continue
         path = Path(resource.source_file)
-        shown = path.relative_to(root) if path.is_relative_to(root) else path
-        sources[resource.urn] = Source(shown.as_posix(), resource.source_line)
+        if path.is_relative_to(root):
+            sources[resource.urn] = Source(path.relative_to(root).as_posix(), resource.source_line)
     return sources
 
 
 def run_check(
-    program_dir: Path | str = REPO_ROOT,
+    program_dir: Path | str = ".",
     stack: str = "dev",
     mode: Mode = "preview",
     policy_pack: Path | str | None = None,
@@ -166,7 +169,7 @@ def run_check(
         tags=stack_tags(program_dir, config),
     )
     with _pack_dir(policy_pack) as pack_dir:
-        config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
+        config_path = _policy_config_file(policy_config, pack_dir, environment)
         user_config, config_warnings = load_policy_config(config_path)
         starter = PackStart(pack_dir, info, user_config, pack)
         try:
@@ -179,6 +182,7 @@ def run_check(
                     timeout=timeout,
                     fixtures=load_fixtures(fixtures) if fixtures is not None else None,
                     on_resource=starter.submit,
+                    source_root=repository_root(program_dir),
                 )
             except Exception:
                 starter.raise_start_error()  # the pack's own failure first, as when it started before the program
@@ -298,6 +302,14 @@ class PackStart:
         if own is not None:
             own.close()
         self._release.set()
+
+
+def _policy_config_file(choice: Path | str | None, pack_dir: Path, environment: str) -> Path | None:
+    """`--policy-config NAME|FILE` (project.policy_config_path); one that cannot be found: PolicyConfigError."""
+    try:
+        return policy_config_path(choice, pack_dir, environment)
+    except ProjectError as exc:
+        raise PolicyConfigError(str(exc)) from None
 
 
 @contextmanager

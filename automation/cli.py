@@ -1,4 +1,4 @@
-"""Command line of lambda-netkit (`python -m automation`, or `netkit` when installed).
+"""Command line of lambda-netkit: `netkit` (the console script; `python -m automation` in a checkout is the same).
 
 Each command lives in its own module (`cli_check`, `cli_engine`, `cli_aws`); this one assembles the parser and
 maps errors to exit codes. Exit status: 0 passed, 1 mandatory violations, 2 anything else.
@@ -12,18 +12,22 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from . import cli_aws, cli_check, cli_engine
-from .cli_common import EXIT_ERROR, EXIT_VIOLATIONS, Parser
+from .cli_common import EXIT_ERROR, EXIT_VIOLATIONS, PROG, Parser, version
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="python -m automation",
+        prog=PROG,
         description=(
-            "lambda-netkit automation: check Pulumi programs offline against the policy pack, run environments "
-            "and ephemeral CI stacks with the pack attached, reap expired stacks, and check deployments with boto3."
+            "lambda-netkit: check a Pulumi program offline against the networking policy pack (no CLI, no cloud), "
+            "run its stacks with the pack attached, run ephemeral CI stacks and reap expired ones, and check "
+            "deployments with boto3. Every command works on the Pulumi program in the current directory unless "
+            "--program names another."
         ),
+        epilog=f"Run `{PROG} COMMAND --help` for a command's options.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    sub = parser.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     cli_check.add_parser(sub)
     cli_engine.add_parsers(sub)
     cli_aws.add_parser(sub)

@@ -14,14 +14,38 @@ from .cli_common import EXIT_PASSED, EXIT_VIOLATIONS, Parser
 
 
 def add_parser(sub: Any) -> None:
-    aws_parser = sub.add_parser("aws", help="AWS operations with boto3: post-deploy checks, Lambda ENIs, cleanup")
-    aws_sub = aws_parser.add_subparsers(dest="aws_command", required=True, parser_class=Parser)
-    verify = aws_sub.add_parser("verify", help="post-deploy checks from a stack's outputs JSON")
-    verify.add_argument("--outputs", type=Path, required=True, help="outputs JSON written by `up --outputs-file`")
-    verify.add_argument("--interface-endpoints", default="", help="comma-separated interface endpoint services")
-    verify.add_argument("--nat-count", type=int, default=None, help="expected number of NAT gateways")
-    enis = aws_sub.add_parser("enis", help="Lambda Hyperplane ENIs of a VPC (describe-network-interfaces)")
-    enis.add_argument("--vpc-id", required=True)
+    aws_parser = sub.add_parser(
+        "aws",
+        help="AWS operations with boto3: post-deploy checks, Lambda ENIs, cleanup",
+        description="AWS operations with boto3 on a deployed stack: no Pulumi program or CLI involved. Credentials "
+        "come from the usual AWS chain (environment, profile, role).",
+    )
+    aws_sub = aws_parser.add_subparsers(
+        title="commands", dest="aws_command", required=True, metavar="COMMAND", parser_class=Parser
+    )
+    verify = aws_sub.add_parser(
+        "verify",
+        help="post-deploy checks from a stack's outputs JSON",
+        description="Post-deploy checks of a stack from the outputs JSON `netkit up --outputs-file` wrote.",
+    )
+    verify.add_argument(
+        "--outputs", metavar="FILE", type=Path, required=True, help="outputs JSON written by `netkit up --outputs-file`"
+    )
+    verify.add_argument(
+        "--interface-endpoints",
+        metavar="SERVICES",
+        default="",
+        help="comma-separated interface endpoint services the VPC must have, e.g. sqs,secretsmanager",
+    )
+    verify.add_argument(
+        "--nat-count", metavar="N", type=int, default=None, help="expected number of NAT gateways (default: any)"
+    )
+    enis = aws_sub.add_parser(
+        "enis",
+        help="Lambda Hyperplane ENIs of a VPC (describe-network-interfaces)",
+        description="List the Lambda Hyperplane ENIs of a VPC with their subnets, security groups and status.",
+    )
+    enis.add_argument("--vpc-id", metavar="VPC_ID", required=True, help="the VPC whose Lambda ENIs to list")
     cleanup = aws_sub.add_parser(
         "cleanup",
         help="remove what a failed ephemeral run left: only resources carrying the stack's exact tag",
@@ -31,13 +55,19 @@ def add_parser(sub: Any) -> None:
             "association. Prints every action. Run it for the stack's own VPC."
         ),
     )
-    cleanup.add_argument("--vpc-id", default=None, help="the ephemeral stack's own VPC (ENIs are only looked for here)")
-    cleanup.add_argument("--stack", required=True, help="the exact ephemeral stack name (no * or ?)")
+    cleanup.add_argument(
+        "--vpc-id", metavar="VPC_ID", default=None, help="the ephemeral stack's own VPC (ENIs are only looked for here)"
+    )
+    cleanup.add_argument("--stack", metavar="STACK", required=True, help="the exact ephemeral stack name (no * or ?)")
     cleanup.add_argument("--dry-run", action="store_true", help="print what would be done, change nothing")
     for p in (verify, enis, cleanup):
-        p.add_argument("--region", default="us-east-1")
-        p.add_argument("--endpoint-url", default=None, help="AWS endpoint (LocalStack, moto server)")
-        p.add_argument("--timeout", type=float, default=30.0, help="seconds allowed per AWS call (default: 30)")
+        p.add_argument("--region", metavar="REGION", default="us-east-1", help="AWS region (default: us-east-1)")
+        p.add_argument(
+            "--endpoint-url", metavar="URL", default=None, help="AWS endpoint, e.g. LocalStack or a moto server"
+        )
+        p.add_argument(
+            "--timeout", metavar="SECONDS", type=float, default=30.0, help="seconds allowed per AWS call (default: 30)"
+        )
 
 
 def _aws_failure(exc: Exception, timeout: float) -> ValueError:

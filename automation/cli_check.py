@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
-from .cli_common import EXIT_ERROR, EXIT_PASSED, EXIT_VIOLATIONS
+from .cli_common import EXIT_ERROR, EXIT_PASSED, EXIT_VIOLATIONS, add_policy_options, add_program_option
 
 FORMATS = ("text", "json", "sarif")
 _EXTENSIONS = {".sarif": "sarif", ".json": "json"}
@@ -89,31 +89,16 @@ def add_parser(sub: Any) -> None:
         "stack",
         nargs="?",
         default=None,
-        help="stack name; reads Pulumi.<STACK>.yaml, which must exist when named (default: dev)",
+        help="stack name; reads Pulumi.<STACK>.yaml of the program, which must exist when named (default: dev)",
     )
-    check.add_argument(
-        "--program", metavar="DIR", type=Path, default=None, help="Pulumi program directory (default: repo root)"
-    )
+    add_program_option(check)
     check.add_argument(
         "--mode",
         choices=("preview", "update"),
         default="preview",
         help="preview: a first preview's planned state; update: known ids and outputs (default: preview)",
     )
-    check.add_argument(
-        "--policy-pack",
-        metavar="DIR",
-        type=Path,
-        default=None,
-        help="policy pack directory (default: policies/ of this repository, or the pack installed with netkit)",
-    )
-    check.add_argument(
-        "--policy-config",
-        metavar="FILE",
-        type=Path,
-        default=None,
-        help="policy config JSON, as `pulumi preview --policy-pack-config` (default: <pack>/config/<env>.json)",
-    )
+    add_policy_options(check)
     check.add_argument(
         "--format",
         choices=FORMATS,
@@ -146,6 +131,13 @@ def add_parser(sub: Any) -> None:
         "--fail-on-undecided", action="store_true", help="exit 1 when any policy could not decide something"
     )
     check.add_argument("--verbose", action="store_true", help="show URNs and the messages of suppressed findings")
+    check.add_argument(
+        "--sarif-category",
+        metavar="ID",
+        default=None,
+        help="write ID as the SARIF run's automationDetails.id (default: none, so the `category` of GitHub's "
+        "upload-sarif action applies; set it only when uploading another way)",
+    )
 
 
 def _targets(outputs: Sequence[Sequence[Any]] | None) -> list[tuple[str, Path | None]]:
@@ -182,7 +174,7 @@ def _console(file: Any = None) -> Console:
     return Console(file=file, highlight=False, width=width, soft_wrap=False, force_terminal=False if file else None)
 
 
-def _render(report: Any, fmt: str, path: Path | None, verbose: bool) -> None:
+def _render(report: Any, fmt: str, path: Path | None, verbose: bool, sarif_category: str | None = None) -> None:
     from .offline.report import render_json, render_sarif, render_text
 
     if fmt == "text":
@@ -192,7 +184,7 @@ def _render(report: Any, fmt: str, path: Path | None, verbose: bool) -> None:
         with path.open("w", encoding="utf-8") as handle:
             render_text(report, _console(handle), verbose=verbose)
         return
-    document = render_json(report) if fmt == "json" else render_sarif(report)
+    document = render_json(report) if fmt == "json" else render_sarif(report, category=sarif_category)
     if path is None:
         print(document)
     else:
@@ -222,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
     # Files first: a reader that closes stdout early (`| head`) must not cost the SARIF file.
     for fmt, path in sorted(targets, key=lambda target: target[1] is None):
         try:
-            _render(report, fmt, path, args.verbose)
+            _render(report, fmt, path, args.verbose, args.sarif_category)
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no "Exception ignored" at exit
         except OSError as exc:
@@ -253,7 +245,7 @@ class _CheckFailed(Exception):
 
 def _check(args: argparse.Namespace) -> Any:
     """run_check with the arguments; every error of ours or the program's becomes _CheckFailed (one line)."""
-    from .check import REPO_ROOT, run_check
+    from .check import run_check
     from .offline.analyzer import DuplicateResourceError
     from .offline.engine import ProgramError
     from .offline.pack_process import PolicyPackError
@@ -261,7 +253,7 @@ def _check(args: argparse.Namespace) -> Any:
 
     try:
         return run_check(
-            program_dir=args.program or REPO_ROOT,
+            program_dir=args.program if args.program is not None else Path.cwd(),
             stack=args.stack or "dev",
             mode=args.mode,
             policy_pack=args.policy_pack,

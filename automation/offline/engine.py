@@ -224,7 +224,13 @@ def _resource(record: dict[str, Any]) -> RecordedResource:
 
 
 def _job(
-    program_dir: Path, stack: str, mode: Mode, config: StackConfig, fixtures: Fixtures | None, fd: int
+    program_dir: Path,
+    stack: str,
+    mode: Mode,
+    config: StackConfig,
+    fixtures: Fixtures | None,
+    fd: int,
+    source_root: Path | None = None,
 ) -> dict[str, Any]:
     providers = provider_config(config)
     for key in config.secret_keys:  # secrets reach the default provider marked secret, as the engine sends them
@@ -243,6 +249,7 @@ def _job(
         "entry": str(main.parent if main.name == "__main__.py" else main),
         "fixtures": fixtures.to_job() if fixtures else {},
         "providerConfig": providers,
+        "sourceRoot": str(source_root.resolve()) if source_root is not None else "",
     }
 
 
@@ -293,12 +300,15 @@ def run_program(
     timeout: float = DEFAULT_TIMEOUT,
     fixtures: Fixtures | None = None,
     on_resource: Callable[[RecordedResource], None] | None = None,
+    source_root: Path | None = None,
 ) -> ProgramRun:
     """Run the program once in its own process and return what it registered, in registration order.
 
     Raises ProgramLoadError (no usable interpreter) or ProgramError (the program raised, exited, logged an error,
     called a lookup that cannot be answered in update mode, registered a duplicate URN, or did not finish within
-    `timeout` seconds). The child process is always gone when this returns or raises."""
+    `timeout` seconds). The child process is always gone when this returns or raises. `source_root`: each
+    resource's source is its first stack frame inside this directory (the scanned repository) that is not an
+    installed package, else the SDK's source position."""
     program_dir = Path(program_dir)
     interpreter = resolve_interpreter(config.root.resolve(), program_dir.resolve(), config.runtime_options)
     run = ProgramRun(
@@ -318,7 +328,7 @@ def run_program(
     env["NETKIT_OFFLINE_PARENT"] = str(os.getpid())
     with tempfile.TemporaryDirectory(prefix="netkit-offline-") as scratch:
         job_file = Path(scratch) / "job.json"
-        job = _job(program_dir, stack, mode, config, fixtures, write_fd)
+        job = _job(program_dir, stack, mode, config, fixtures, write_fd, source_root)
         job_file.write_text(json.dumps(job, default=str))
         # The CLI runs the program in its program directory (Pulumi.yaml's `main` when that is a directory).
         cwd = Path(job["entry"]) if Path(job["entry"]).is_dir() else program_dir.resolve()

@@ -168,10 +168,10 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2)
 
 
-def render_sarif(report: Report, policy_descriptions: dict[str, str] | None = None) -> str:
+def render_sarif(report: Report, policy_descriptions: dict[str, str] | None = None, category: str | None = None) -> str:
     from .sarif import sarif_document
 
-    return json.dumps(sarif_document(report, policy_descriptions), indent=2)
+    return json.dumps(sarif_document(report, policy_descriptions, category), indent=2)
 
 
 def render_text(report: Report, console: Console, verbose: bool = False) -> None:

@@ -27,7 +27,6 @@ import sys
 import threading
 import traceback
 import typing
-import urllib.parse
 from typing import Any
 
 
@@ -64,6 +63,7 @@ def _load(name: str) -> Any:
 planned = _load("planned_state")
 policy_document = _load("policy_document")
 lookups = _load("lookups")
+sources = _load("sources")
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -290,24 +290,14 @@ def result_fields(token: str) -> list[str]:
 # --- the monitor -----------------------------------------------------------------------------------------------
 
 
-def source_position(request: Any) -> tuple[str, int]:
-    """RegisterResourceRequest.sourcePosition (sent by the Python SDK since v3.76.0): file URI and line."""
-    try:
-        if not request.HasField("sourcePosition"):
-            return "", 0
-    except ValueError:  # an SDK older than source positions
-        return "", 0
-    position = request.sourcePosition
-    path = urllib.parse.unquote(urllib.parse.urlparse(position.uri).path) if position.uri else ""
-    return path, int(position.line)
-
-
 def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel, state: dict[str, Any]) -> Any:
     from google.protobuf import empty_pb2, struct_pb2
     from pulumi.runtime.proto import resource_pb2
 
     mode, stack, project, region = job["mode"], job["stack"], job["project"], job["region"]
     fixtures = job.get("fixtures") or {}
+    # Positions as the scanned repository sees them: its first frame, not an installed component's (sources.py).
+    picker = sources.SourcePicker(job.get("sourceRoot", ""), (*sources.installed_dirs(), os.path.join(_HERE, "")))
     provider_config: dict[str, dict[str, Any]] = job.get("providerConfig") or {}
 
     def struct(values: dict[str, Any]) -> Any:
@@ -376,7 +366,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
 
         def _register(self, request: Any) -> Any:
             urn = self.make_urn(request.parent, request.type, request.name)
-            source_file, source_line = source_position(request)
+            source_file, source_line = picker.pick(request)
             if request.type == STACK_TYPE and self.warmup_stack:
                 self.warmup_stack = False
                 return resource_pb2.RegisterResourceResponse(urn=urn)
