@@ -34,8 +34,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the (sub)command that was given, so its errors show its own usage and `--help`."""
+    while True:
+        sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        chosen = getattr(args, sub.dest, None) if sub is not None else None
+        if sub is None or chosen not in sub.choices:
+            return parser
+        parser = sub.choices[chosen]
+
+
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse like argparse, but an unknown option is reported by the command it was given to (`netkit check
+    --frobnicate`: check's usage and `see netkit check --help`), not by the top-level parser."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     if args.command == "check":
         return cli_check.run(args)
     from .driver import DriverError, PolicyViolationError
