@@ -101,20 +101,19 @@ class _Unknown(Exception):
     """A lookup answered unknown (preview without a fixture)."""
 
 
-def _trim_stack_traces(pulumi: Any) -> None:
-    """The SDK attaches the whole Python stack to each registration; the mock monitor only needs its first frame
-    (the source position). Keeping one frame saves ~5 KB per queued registration."""
+def _trim_stack_traces(picker: Any) -> None:
+    """The SDK attaches the whole Python stack to each registration; the mock monitor only needs the frame reports
+    point at (sources.SourcePicker: the first frame inside the scanned repository). Keeping that one frame saves
+    ~5 KB per queued registration."""
     resource_module = sys.modules.get("pulumi.runtime.resource")
     original = getattr(resource_module, "_get_stack_trace", None)
     if original is None:
         return
 
-    def first_frame() -> Any:
-        trace = original()
-        del trace.frames[1:]
-        return trace
+    def one_frame() -> Any:
+        return picker.keep_one(original())
 
-    resource_module._get_stack_trace = first_frame  # type: ignore[union-attr]
+    resource_module._get_stack_trace = one_frame  # type: ignore[union-attr]
 
 
 def _wrap_plain_invoke(pulumi: Any, state: dict[str, Any]) -> None:
@@ -290,14 +289,14 @@ def result_fields(token: str) -> list[str]:
 # --- the monitor -----------------------------------------------------------------------------------------------
 
 
-def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel, state: dict[str, Any]) -> Any:
+def make_monitor(
+    pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel, state: dict[str, Any], picker: Any
+) -> Any:
     from google.protobuf import empty_pb2, struct_pb2
     from pulumi.runtime.proto import resource_pb2
 
     mode, stack, project, region = job["mode"], job["stack"], job["project"], job["region"]
     fixtures = job.get("fixtures") or {}
-    # Positions as the scanned repository sees them: its first frame, not an installed component's (sources.py).
-    picker = sources.SourcePicker(job.get("sourceRoot", ""), (*sources.installed_dirs(), os.path.join(_HERE, "")))
     provider_config: dict[str, dict[str, Any]] = job.get("providerConfig") or {}
 
     def struct(values: dict[str, Any]) -> Any:
@@ -575,7 +574,9 @@ def main() -> None:
         _finish(0)
         return
     _record_classes(pulumi)
-    _trim_stack_traces(pulumi)
+    # Positions as the scanned repository sees them: its first frame, not an installed component's (sources.py).
+    picker = sources.SourcePicker(job.get("sourceRoot", ""), (*sources.installed_dirs(), os.path.join(_HERE, "")))
+    _trim_stack_traces(picker)
     _wrap_plain_invoke(pulumi, state)
 
     class Relay(logging.Handler):
@@ -592,7 +593,7 @@ def main() -> None:
     logger.propagate = False
     logger.addHandler(Relay())
     logger.setLevel(logging.INFO)
-    monitor = make_monitor(pulumi, mocks, job, channel, state)
+    monitor = make_monitor(pulumi, mocks, job, channel, state, picker)
     settings.configure(
         mocks.MockSettings(
             monitor=monitor,

@@ -51,15 +51,25 @@ class SourcePicker:
         self._paths[uri] = real if inside else ""
         return self._paths[uri]
 
+    def keep_one(self, trace: Any) -> Any:
+        """Trim an SDK StackTrace (topmost frame first) to the frame `pick` will choose, in place: the first one
+        inside the repository, else the topmost (the SDK's own source position)."""
+        frames = trace.frames
+        chosen = next((i for i, f in enumerate(frames) if self.root and self._inside(f)), 0)
+        if chosen:
+            frames[0].CopyFrom(frames[chosen])
+        del frames[1:]
+        return trace
+
+    def _inside(self, frame: Any) -> bool:
+        return frame.HasField("pc") and frame.pc.line > 0 and bool(self._path(frame.pc.uri))
+
     def pick(self, request: Any) -> tuple[str, int]:
         """(file, line) of the first repository frame; else the SDK's own source position; else ("", 0)."""
         if self.root:
             for frame in _frames(request):
-                pc = frame.pc
-                if pc.uri and pc.line > 0:
-                    path = self._path(pc.uri)
-                    if path:
-                        return path, int(pc.line)
+                if self._inside(frame):
+                    return self._path(frame.pc.uri), int(frame.pc.line)
         return _position(request)
 
 
