@@ -11,13 +11,13 @@ What github/codeql-action's upload-sarif does with the file (src/upload-lib.ts, 
 this module writes:
 - Locations: a URI outside the checkout is ignored ("outside of the src root"), so every location is a path
   relative to the repository: the first frame of the registration inside the repository (the user's call of a
-  component, not the component's own line in site-packages: check.py picks it), else the program's entry file.
+  component, not the component's own line in site-packages: offline/shim/sources.py picks it), else the program's entry file.
 - Fingerprints: the action computes `primaryLocationLineHash` from the text of the result's line only when the
   result has none, so two findings on one line (one component call creating two subnets) would get one hash and
   one alert. Each result carries its own, from (policy, URN), with an occurrence number when one policy reports
   one resource twice (as the action numbers identical line hashes). Not the line: moving code keeps the alert. The
-  action logs a warning that its own line hash differs (github/codeql-action issue 4052); GitHub's documentation
-  asks tools to provide the fingerprints anyway.
+  action logs a warning that its own line hash differs (codeql-action: "upload-sarif always warns when setting
+  partialFingerprints"); GitHub's documentation asks tools to provide the fingerprints anyway.
 - Category: the action sets `automationDetails.id` from the workflow's `category` input only when the run has
   none, and rejects two uploads of one job with the same id. So the run has none unless `--sarif-category` asks
   for one (for uploads without the action, e.g. the REST API).
