@@ -34,6 +34,10 @@ class Row(NamedTuple):
     secret: bool
     marked: bool = False
 
+    def __repr__(self) -> str:
+        """The id only: a failing test (or `--showlocals`) never prints a value of the table."""
+        return f"Row({self.id!r})"
+
 
 _rnd = random.Random(20261125)
 ACCOUNT = "123456789012"
@@ -89,6 +93,20 @@ def jwt(claims: bytes = b'{"sub":"svc-orders","iat":1732500000}') -> str:
     header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').decode().rstrip("=")
     body = base64.urlsafe_b64encode(claims).decode().rstrip("=")
     return f"{header}.{body}.{urlsafe(32)}"
+
+
+def bech32(n: int) -> str:
+    return "".join(_rnd.choice("qpzry9x8gf2tvdw0s3jn54khce6mua7l") for _ in range(n))
+
+
+def jwk_rsa_public(der: bytes) -> dict[str, str]:
+    modulus = base64.urlsafe_b64encode(der[-262:-5]).decode().rstrip("=")
+    return {"kty": "RSA", "kid": hexs(8), "use": "sig", "alg": "RS256", "n": modulus, "e": "AQAB"}
+
+
+def pkcs8_der() -> bytes:
+    """The shape of an unencrypted PKCS#8 private key: SEQUENCE {INTEGER 0, AlgorithmIdentifier, OCTET STRING}."""
+    return _seq(_int(b"\x00"), _seq(_OID_RSA, _NULL), _der(0x04, _rnd.randbytes(600)))
 
 
 def secret_arn(name: str) -> str:
@@ -487,6 +505,16 @@ BENIGN: list[Row] = [
             ),
             ("RELEASE_SIGNING_KEY", pgp_public_block("Acme Orders Release <release@example.com>")),
             ("GPG_PUBLIC_KEY", pgp_public_block("Ops <ops@example.com>").replace("\n", "\\n")),
+            ("KMS_PUBLIC_KEY", base64.b64encode(spki_rsa()).decode()),
+            ("SAML_IDP_CERT", base64.b64encode(certificate("idp.example.com", "idp.example.com")).decode()),
+            ("JWKS", json.dumps({"keys": [jwk_rsa_public(RSA_SPKI), jwk_rsa_public(spki_rsa())]})),
+            (
+                "AUTHORIZER_KEY",
+                json.dumps({"kty": "OKP", "crv": "Ed25519", "kid": "orders-1", "x": urlsafe(32)}),
+            ),
+            ("WG_PEER_PUBLIC_KEY", b64(32)),
+            ("VAPID_PUBLIC_KEY", urlsafe(65)),
+            ("AGE_RECIPIENT", "age1" + bech32(58)),
         ],
     ),
     # host-key and certificate fingerprints
@@ -745,6 +773,7 @@ SECRET: list[Row] = [
             ),
             ("SENDGRID_KEY", "S" + "G." + urlsafe(16)[:22] + "." + urlsafe(32)[:43]),
             ("GOOGLE_OAUTH_REFRESH_TOKEN", "1//0" + urlchars(100)),
+            ("VAPID_PRIVATE_KEY", urlsafe(32)),
         ],
     ),
     # secrets under names that say nothing: the value's format has to tell
@@ -809,6 +838,14 @@ SECRET: list[Row] = [
             ("ALIYUN", "LT" + "AI" + alnum(20)),
             ("FINE_GRAINED", "github" + "_pat_" + alnum(22) + "_" + alnum(59)),
             ("CI_JOB", "gl" + "cbt-" + urlchars(20)),
+            ("BACKUP_IDENTITY", "AGE-SECRET-" + "KEY-1" + bech32(58).upper()),
+            (
+                "AUTHORIZER_JWK",
+                json.dumps({"kty": "EC", "crv": "P-256", "x": urlsafe(32), "y": urlsafe(32), "d": urlsafe(32)}),
+            ),
+            ("SESSION_JWK", json.dumps({"kty": "oct", "alg": "HS256", "k": urlsafe(32)})),
+            # a known miss: a `user:password` pair under a name that says nothing and with no entropy to speak of
+            ("MAILER_LOGIN", "mailer:" + word_password()),
         ],
     ),
     # private keys
@@ -824,6 +861,7 @@ SECRET: list[Row] = [
             ("PARTNER_IDENTITY", pem("ENCRYPTED " + PRIV, _rnd.randbytes(1200))),
             ("RELEASE_SIGNER", pem("PGP " + "PRIVATE KEY BLOCK", _rnd.randbytes(900))),
             ("CLIENT_BUNDLE", pem("CERTIFICATE", LEAF_CERT) + "\n" + pem(PRIV, _rnd.randbytes(1200))),
+            ("SIGNER", base64.b64encode(pkcs8_der()).decode()),
             (
                 "GOOGLE_APPLICATION_CREDENTIALS_JSON",
                 json.dumps(
