@@ -150,6 +150,9 @@ def test_public_material_is_recognised_by_its_structure_not_its_label() -> None:
 def test_header_and_url_shapes_that_are_not_credentials() -> None:
     assert scan_value("WWW_AUTHENTICATE", 'Basic realm="orders"') is None
     assert scan_value("AUTH_SCHEME", "Bearer") is None
+    assert scan_value("ERROR_MESSAGE", "Token validation failed") is None
+    assert scan_value("ERROR_MESSAGE", "Token expired") is None
+    assert scan_value("CACHE_NAMESPACE", "orders-key-" + "0123456789abcdef" * 2) is None
     assert scan_value("AUTH_HEADER", "Bearer ${TOKEN}") is None
     assert scan_value("REGISTRY", "https://registry.example.com:4873/@acme/pkg") is None
     assert scan_value("PROFILE", "https://medium.com/@acme") is None

@@ -784,7 +784,7 @@ _VENDOR_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("Google OAuth Client Secret", _B + r"GOCSPX-[0-9A-Za-z_-]{28}"),
         ("Google OAuth Access Token", _B + r"ya29\.[0-9A-Za-z_-]{30,}"),
         ("Anthropic API Key", _B + r"sk-ant-(?:api|admin)\d{2}-[0-9A-Za-z_-]{80,}"),
-        ("Mailgun API Key", _B + r"key-[0-9a-f]{32}" + _E),
+        ("Mailgun API Key", r"(?<![A-Za-z0-9_-])key-[0-9a-f]{32}" + _E),
         ("Mailgun API Key", _B + r"[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}" + r"(?![A-Za-z0-9_-])"),
         ("Shopify Token", _B + r"shp(?:at|ca|pa|ss)_[0-9a-fA-F]{32}" + _E),
         ("npm Token", _B + r"npm_[0-9A-Za-z]{36}" + _E),
@@ -851,7 +851,8 @@ def auth_header_credential(value: str) -> str | None:
     scheme_value = _SCHEME_VALUE.match(line["rest"].strip() if line else text)
     if scheme_value and scheme_value["scheme"].lower() in _TOKEN_SCHEMES:
         credential = scheme_value["credential"]
-        if len(credential) >= 8 and not _AUTH_PARAM.match(credential) and not is_placeholder(credential):
+        # a generated credential mixes letters and digits: `Token validation` is a sentence, not a header
+        if _looks_random(credential) and not _AUTH_PARAM.match(credential) and not is_placeholder(credential):
             return f"HTTP {scheme_value['scheme'].capitalize()} credentials"
     for match in _BEARER_ANYWHERE.finditer(value):
         if _looks_random(match.group(1)):

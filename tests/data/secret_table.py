@@ -391,6 +391,9 @@ BENIGN: list[Row] = [
             ("ARTIFACT_URL", "https://artifacts.example.com/orders/" + hashlib.sha256(b"orders-1.4.2").hexdigest()),
             ("DOCS_URL", "https://docs.example.com/#/auth/tokens"),
             ("S3_URI", "s3://acme-orders-exports/2026/11/"),
+            ("MONGODB_URI", "mongodb://mongo-1.internal:27017,mongo-2.internal:27017/orders?replicaSet=rs0"),
+            ("MONGO_URL", "mongodb://orders_app@mongo-1.internal:27017,mongo-2.internal:27017/orders?authSource=admin"),
+            ("ERROR_MESSAGE", "Token validation failed"),
         ],
     ),
     # resource names, hosts, identifiers, settings
