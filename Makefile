@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # `make check` installs only what `netkit check` needs (requirements.txt), no test or lint tools.
 CHECK_STAMP := $(VENV)/.check-installed
 
-.PHONY: venv lint typecheck test check bench clean pack-dist
+.PHONY: venv lint typecheck test check bench clean pack-dist pulumi-cli
 
 venv: $(STAMP)
 
@@ -31,7 +31,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck pulumi-cli
 	$(BIN)/python -m pytest
 
 check: $(CHECK_STAMP)
@@ -40,8 +40,11 @@ check: $(CHECK_STAMP)
 bench: venv
 	$(BIN)/python benchmarks/check_bench.py
 
+pulumi-cli:  ## build the Pulumi CLI (version pinned in tools/pulumi-cli/go.mod) from Go modules into .tools/bin
+	bash tools/build-pulumi-cli
+
 pack-dist: venv  ## stage policies/ in build/pack for `pulumi policy publish` (without the repo's virtualenv option)
 	$(BIN)/python -m automation.pack_publish policies build/pack
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .netkit build
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .netkit build
