@@ -61,7 +61,7 @@ def build_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if (REPO / name).is_file():
             target = source / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes((REPO / name).read_bytes())
+            shutil.copy2(REPO / name, target)  # modes too: git archive keeps the executable bit
     staging = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(staging), str(source)],
@@ -115,6 +115,9 @@ def test_wheel_holds_every_module_under_namespaced_names(wheel: Path) -> None:
     assert not missing, f"modules missing from the wheel (add their package to pyproject.toml): {missing}"
     pack_files = {"PulumiPolicy.yaml", "requirements.txt", "__main__.py", "config/prod.json"}
     assert {f"lambda_netkit/policy_pack/{f}" for f in pack_files} <= names
+    with zipfile.ZipFile(wheel) as archive:  # the CLI runs this script as the pack's analyzer plugin
+        analyzer = archive.getinfo("lambda_netkit/automation/real_engine/pulumi-analyzer-policy-python")
+    assert (analyzer.external_attr >> 16) & 0o111, "the analyzer script lost its executable bit"
 
 
 @pytest.fixture(scope="module")

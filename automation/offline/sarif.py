@@ -11,7 +11,8 @@ What github/codeql-action's upload-sarif does with the file (src/upload-lib.ts, 
 this module writes:
 - Locations: a URI outside the checkout is ignored ("outside of the src root"), so every location is a path
   relative to the repository: the first frame of the registration inside the repository (the user's call of a
-  component, not the component's own line in site-packages: offline/shim/sources.py picks it), else the program's entry file.
+  component, not the component's own line in site-packages: offline/shim/sources.py picks it), else the program's
+  entry file.
 - Fingerprints: the action computes `primaryLocationLineHash` from the text of the result's line only when the
   result has none, so two findings on one line (one component call creating two subnets) would get one hash and
   one alert. Each result carries its own, from (policy, URN), with an occurrence number when one policy reports
