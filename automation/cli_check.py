@@ -251,6 +251,11 @@ def _check(args: argparse.Namespace) -> Any:
     from .offline.pack_process import PolicyPackError
     from .offline.stack_config import ProgramLoadError
 
+    if args.program is None and not any((Path.cwd() / name).is_file() for name in ("Pulumi.yaml", "__main__.py")):
+        raise _CheckFailed(
+            f"no Pulumi program in the current directory {Path.cwd()}: run `netkit check` in your project's "
+            "directory or pass --program DIR"
+        )
     try:
         return run_check(
             program_dir=args.program if args.program is not None else Path.cwd(),

@@ -143,6 +143,21 @@ def test_a_policy_config_that_does_not_exist_is_one_clear_error(project: UserPro
     assert "dev, prod, staging" in result.stderr
 
 
+def test_check_outside_a_project_says_where_to_run(project: UserProject, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(project.venv / "bin" / "netkit"), "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=clean_env(project.venv),
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
+    assert (
+        f"no Pulumi program in the current directory {tmp_path}" in result.stderr and "--program DIR" in result.stderr
+    )
+
+
 def test_engine_commands_never_write_into_the_package(project: UserProject, tmp_path: Path) -> None:
     """Without a Pulumi CLI an engine command stops with one line, having written nothing, in the package least."""
     before = files_under(project.site_packages)
