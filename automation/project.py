@@ -11,6 +11,8 @@ replaced by the next `pip install`). Pure: no Pulumi import.
 from __future__ import annotations
 
 import sysconfig
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,3 +112,31 @@ def project_from(program: Path | None, policy_pack: Path | None = None, policy_c
     if project.policy_pack is not None and not project.policy_pack.is_dir():
         raise ProjectError(f"policy pack {project.policy_pack} is not a directory; pass --policy-pack DIR")
     return project
+
+
+@contextmanager
+def pack_for_run(project: Project) -> Iterator[Path]:
+    """The policy pack directory for the duration of a run: `--policy-pack`, else netkit's own pack: `policies/` in
+    a checkout, or the pack shipped in the distribution, copied into a temporary directory whose PulumiPolicy.yaml
+    names the running environment as its virtualenv (the shipped manifest's `../.venv` points into site-packages,
+    where no virtualenv is; the copy is deleted afterwards, nothing is written into the package)."""
+    if project.policy_pack is not None:
+        yield project.policy_pack
+        return
+    from .check import default_pack  # check.py imports this module: import at call time
+
+    with default_pack() as pack_dir:
+        yield pack_dir
+
+
+def required_policy_config(project: Project, pack_dir: Path, environment: str) -> Path:
+    """The policy config a gated run must have: `--policy-config`, else the pack's config for the environment. A
+    stack of any name runs, but never silently with the pack's defaults: without a config the run stops here."""
+    found = policy_config_path(project.policy_config, pack_dir, environment)
+    if found is None:
+        names = "|".join(shipped_config_names(pack_dir)) or "NAME"
+        raise ProjectError(
+            f"no policy config for environment {environment!r} (stack config netkit:environment, else the stack "
+            f"name) in {pack_dir / CONFIG_DIRNAME}; pass --policy-config {names}|FILE"
+        )
+    return found

@@ -217,3 +217,66 @@ def test_readme_links_resolve() -> None:
     missing = {f for f in files if not (REPO / f).exists()} - PENDING_DOCS
     assert not missing, f"README links to files that do not exist: {sorted(missing)}"
     assert not re.search(r"DESIGN\.md|\bseeds?\b|\bissue \d", text, re.I), "a reference a user's clone cannot follow"
+
+
+# --- where a run's program, pack, config and state come from (automation/project.py), in process ----------------
+def test_the_program_is_the_current_directory_and_state_stays_in_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from automation.project import ProjectError, project_from
+
+    (tmp_path / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
+    monkeypatch.chdir(tmp_path)
+    project = project_from(None)
+    assert project.program == tmp_path.resolve()
+    assert project.state_dir == tmp_path.resolve() / ".netkit"
+    assert project.default_backend == f"file://{tmp_path.resolve()}/.netkit/state"
+    elsewhere = tmp_path / "sub"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with pytest.raises(ProjectError, match=r"no Pulumi project in .*--program DIR"):
+        project_from(None)
+    assert project_from(tmp_path).program == tmp_path.resolve()
+    with pytest.raises(ProjectError, match=r"policy pack .* is not a directory"):
+        project_from(tmp_path, policy_pack=tmp_path / "nope")
+
+
+def test_a_program_inside_site_packages_is_refused(tmp_path: Path) -> None:
+    import sysconfig
+
+    from automation.project import Project, ProjectError
+
+    inside = Project(Path(sysconfig.get_paths()["purelib"]) / "lambda_netkit")
+    with pytest.raises(ProjectError, match="inside the Python installation"):
+        inside.check_writable_places()
+    Project(tmp_path).check_writable_places()
+
+
+def test_policy_config_names_files_and_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from automation.project import Project, ProjectError, policy_config_path, required_policy_config
+
+    pack = REPO / "policies"
+    assert policy_config_path("prod", pack, "dev") == pack / "config" / "prod.json"
+    assert policy_config_path(None, pack, "staging") == pack / "config" / "staging.json"
+    assert policy_config_path(None, pack, "feature-42") is None  # check: the pack's defaults, said in the report
+    own = tmp_path / "strict.json"
+    own.write_text("{}")
+    assert policy_config_path(str(own), pack, "dev") == own
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "prod").write_text("{}")
+    assert policy_config_path("prod", pack, "dev") == pack / "config" / "prod.json"  # a shipped name wins
+    assert policy_config_path("./prod", pack, "dev") == Path("./prod")
+    with pytest.raises(ProjectError, match=r"neither a file nor a config the pack ships \(dev, prod, staging\)"):
+        policy_config_path("production", pack, "dev")
+    with pytest.raises(ProjectError, match=r"no policy config for environment 'feature-42'.*--policy-config"):
+        required_policy_config(Project(tmp_path), pack, "feature-42")
+    assert required_policy_config(Project(tmp_path, None, "prod"), pack, "feature-42") == pack / "config" / "prod.json"
+
+
+def test_the_pack_for_a_run_is_never_written_into_the_package(tmp_path: Path) -> None:
+    from automation.project import Project, pack_for_run
+
+    with pack_for_run(Project(tmp_path, policy_pack=tmp_path)) as chosen:
+        assert chosen == tmp_path
+    with pack_for_run(Project(tmp_path)) as default:
+        assert (default / "PulumiPolicy.yaml").is_file()  # in a checkout: policies/
