@@ -20,19 +20,23 @@ FORMATS = ("text", "json", "sarif")
 _EXTENSIONS = {".sarif": "sarif", ".json": "json"}
 
 DESCRIPTION = """\
-Run a Pulumi Python program as a first `pulumi preview` (--mode preview: what
-the provider computes is unknown) or as an update (--mode update: known ids and
-the provider's defaults), and send every registration to the policy pack over
-the analyzer protocol, as the Pulumi engine does. The pack is started as the
-Pulumi CLI starts it: the interpreter named by its PulumiPolicy.yaml
-(runtime.options.virtualenv, relative to the pack; none = python3 on PATH),
-`python -u -m pulumi.policy`, working directory the pack, PULUMI_CONFIG,
-PULUMI_PROJECT, PULUMI_STACK and PULUMI_DRY_RUN set.
+Check the Pulumi Python program in the current directory (or --program DIR)
+against the policy pack, offline: no Pulumi CLI, no cloud account. The program
+runs as in a first `pulumi preview` (--mode preview: what the provider computes
+is unknown) or as an update (--mode update: known ids and the provider's
+defaults), and every registration goes to the pack over the analyzer protocol,
+as the Pulumi engine sends it. The pack is started as the Pulumi CLI starts it
+(the interpreter its PulumiPolicy.yaml names; none: python3 on PATH).
+
+Examples:
+  netkit check                            the dev stack of the program here
+  netkit check prod --mode update         Pulumi.prod.yaml, after an update
+  netkit check --policy-config prod       judged by the pack's prod config
+  netkit check --format text --format sarif --output netkit.sarif
 
 Reports: text for people (file:line, resource, message, fix), json (the report
 contract), sarif (SARIF 2.1.0 for GitHub code scanning). Each --format may be
-followed by --output FILE, e.g. text on stdout and SARIF in a file:
-  --format text --format sarif --output netkit.sarif
+followed by --output FILE (the last example: text on stdout, SARIF in a file).
 
 Exit status: 0 passed; 1 a mandatory violation (or anything undecided with
 --fail-on-undecided); 2 any other error (bad arguments or files, the program
