@@ -45,10 +45,14 @@ def diff(
     """Compare the old state `olds` (with `old_inputs`, the inputs it was created from) with the new checked inputs
     `news`; `ignore_changes` are top-level property names the program asked to ignore."""
     ignored = set(ignore_changes or [])
-    before = dict(old_inputs) if old_inputs is not None else dict(olds)
+    # Removed inputs are found in the old inputs (the engine sends them: ConfigureRequest.sends_old_inputs); the
+    # state alone cannot tell a removed input from a computed output.
+    before = dict(old_inputs) if old_inputs is not None else {}
     detailed: dict[str, int] = {}
     for prop, new in news.items():
         if prop.startswith("__") or prop in ignored:
+            continue
+        if prop == "id":
             continue
         if prop not in olds and prop not in before:
             kind = ADD

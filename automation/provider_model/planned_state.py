@@ -43,6 +43,24 @@ ID_PREFIXES = {
     "aws:ec2/launchTemplate:LaunchTemplate": "lt",
     "aws:ec2/managedPrefixList:ManagedPrefixList": "pl",
 }
+# The resource part of EC2 ARNs: `arn:aws:ec2:<region>:<account>:<kind>/<id>` (terraform-provider-aws
+# internal/service/ec2: resourceVPCRead `vpc/%s`, and the same pattern for the others).
+EC2_ARN_KINDS = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/routeTable:RouteTable": "route-table",
+    "aws:ec2/securityGroup:SecurityGroup": "security-group",
+    "aws:ec2/internetGateway:InternetGateway": "internet-gateway",
+    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": "egress-only-internet-gateway",
+    "aws:ec2/natGateway:NatGateway": "natgateway",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpc-endpoint",
+    "aws:ec2/eip:Eip": "elastic-ip",
+    "aws:ec2/flowLog:FlowLog": "vpc-flow-log",
+    "aws:ec2/networkAcl:NetworkAcl": "network-acl",
+}
+# Resources whose id is their name (IAM roles and policies' names, Lambda functions' function_name).
+NAME_IDS = frozenset({"aws:iam/role:Role", "aws:lambda/function:Function", "aws:sqs/queue:Queue"})
+
 # Computed `...Id` outputs whose AWS shape is known.
 ID_OUTPUT_PREFIXES = {
     "mainRouteTableId": "rtb",
@@ -191,6 +209,15 @@ def resource_id(type_token: str, name: str, stack: str) -> str:
     return f"{ID_PREFIXES.get(type_token, name)}-{seed[:17]}"
 
 
+def _arn(type_token: str, rid: str, label: str, region: str, outs: dict[str, Any]) -> str:
+    if type_token in EC2_ARN_KINDS:
+        return f"arn:{PARTITION}:ec2:{region}:{ACCOUNT_ID}:{EC2_ARN_KINDS[type_token]}/{rid}"
+    if type_token == "aws:iam/role:Role":  # IAM is global: no region; the role's path is part of its ARN
+        path = outs.get("path") if isinstance(outs.get("path"), str) else "/"
+        return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{label}"
+    return f"arn:{PARTITION}:{module_of(type_token)}:{region}:{ACCOUNT_ID}:{label}"
+
+
 def preview_outputs(inputs: dict[str, Any], computed: dict[str, str]) -> dict[str, Any]:
     """Create with preview: the checked inputs, every computed output the program did not set unknown, the id
     unknown (pulumi-terraform-bridge pkg/tfbridge/provider.go Create -> diff.ProposedState)."""
@@ -212,6 +239,8 @@ def update_outputs(
     outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
     seed = digest(stack, type_token, name)
     rid = resource_id(type_token, name, stack)
+    if type_token in NAME_IDS and isinstance(inputs.get("name"), str):
+        rid = inputs["name"]
     for prop, value in CREATED_VALUES.get(type_token, {}).items():
         outs.setdefault(prop, value)
     if type_token.startswith("aws:"):
@@ -219,7 +248,7 @@ def update_outputs(
         if "name" in computed:
             outs.setdefault("name", label)
         if "arn" in computed:
-            outs.setdefault("arn", f"arn:{PARTITION}:{module_of(type_token)}:{region}:{ACCOUNT_ID}:{label}")
+            outs.setdefault("arn", _arn(type_token, rid, label, region, outs))
         if type_token == "aws:ec2/eip:Eip":
             outs.setdefault("allocationId", rid)
         for key, value in _specific(type_token, outs, seed, region, label).items():

@@ -20,7 +20,6 @@ TF_DEFAULTS: dict[str, dict[str, Any]] = {
     "aws:ec2/vpc:Vpc": {
         "enableDnsSupport": True,
         "instanceTenancy": "default",
-        "assignGeneratedIpv6CidrBlock": False,
     },
     "aws:ec2/subnet:Subnet": {
         "mapPublicIpOnLaunch": False,
