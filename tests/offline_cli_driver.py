@@ -48,6 +48,7 @@ def main() -> None:
                 entry.update(type=done.metadata.type, outputs=done.metadata.new.outputs)
 
         outputs: dict[str, Any] = {}
+        result: Any
         if operation == "preview":
             result = stack.preview(on_event=record).change_summary
         elif operation == "up":
@@ -55,7 +56,7 @@ def main() -> None:
             result, outputs = up.summary.result, {k: v.value for k, v in up.outputs.items()}
         else:
             result = stack.destroy(on_event=record).summary.result
-        remaining = stack.export_stack().deployment.get("resources") or []
+        remaining = (stack.export_stack().deployment or {}).get("resources") or []
         print(
             json.dumps(
                 {
