@@ -107,6 +107,7 @@ def test_preview_up_destroy_through_the_real_cli(workspace: tuple[auto.Stack, di
     for computed in ("id", "arn", "enableDnsHostnames", "mainRouteTableId"):
         assert vpc["outputs"][computed] == UNKNOWN, computed  # computed by the provider: unknown in a preview
     assert vpc["outputs"]["tagsAll"] == {"owner": "netkit-tests"}  # the provider's default tags, known
+    assert vpc["outputs"]["region"] == "us-east-1"  # planned from the provider's region
     role = preview.of_type("aws:iam/role:Role")
     policy = role["inputs"]["assumeRolePolicy"]
     assert isinstance(policy, str) and json.loads(policy)["Statement"][0]["Action"] == "sts:AssumeRole"

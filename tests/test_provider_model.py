@@ -100,12 +100,19 @@ def test_annotate_secrets_as_the_engine_does() -> None:
 
 
 def test_preview_and_update_outputs() -> None:
-    computed = {"arn": "str", "mainRouteTableId": "str", "enableDnsHostnames": "bool", "tagsAll": "map"}
+    computed = {
+        "arn": "str",
+        "mainRouteTableId": "str",
+        "enableDnsHostnames": "bool",
+        "tagsAll": "map",
+        "region": "str",
+    }
     inputs = {"cidrBlock": "10.0.0.0/16", "tagsAll": {}, "__defaults": []}
-    preview = planned_state.preview_outputs(inputs, computed)
+    preview = planned_state.preview_outputs("aws:ec2/vpc:Vpc", inputs, computed, "eu-west-1")
     assert preview == {
         "cidrBlock": "10.0.0.0/16",
         "tagsAll": {},
+        "region": "eu-west-1",  # set by the plan (the provider's region)
         "arn": UNKNOWN,
         "mainRouteTableId": UNKNOWN,
         "enableDnsHostnames": UNKNOWN,

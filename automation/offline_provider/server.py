@@ -210,7 +210,7 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
         inputs = to_py(request.properties)
         _, computed, _ = type_info(type_token)
         if request.preview:
-            planned = planned_state.preview_outputs(inputs, computed)
+            planned = planned_state.preview_outputs(type_token, inputs, computed, self.region)
             return provider_pb2.CreateResponse(id="", properties=to_struct(planned))
 
         def create() -> Any:

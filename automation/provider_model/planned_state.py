@@ -218,10 +218,21 @@ def _arn(type_token: str, rid: str, label: str, region: str, outs: dict[str, Any
     return f"arn:{PARTITION}:{module_of(type_token)}:{region}:{ACCOUNT_ID}:{label}"
 
 
-def preview_outputs(inputs: dict[str, Any], computed: dict[str, str]) -> dict[str, Any]:
-    """Create with preview: the checked inputs, every computed output the program did not set unknown, the id
-    unknown (pulumi-terraform-bridge pkg/tfbridge/provider.go Create -> diff.ProposedState)."""
+def planned_values(type_token: str, inputs: dict[str, Any], computed: dict[str, str], region: str) -> dict[str, Any]:
+    """Computed attributes the provider already knows when it plans: terraform-provider-aws v6 sets every regional
+    resource's top-level `region` to the provider's region in CustomizeDiff when the program leaves it unset
+    (internal/provider/sdkv2 interceptors `defaultRegion`), so the proposed state holds it."""
+    if type_token.startswith("aws:") and "region" in computed and "region" not in inputs:
+        return {"region": region}
+    return {}
+
+
+def preview_outputs(type_token: str, inputs: dict[str, Any], computed: dict[str, str], region: str) -> dict[str, Any]:
+    """Create with preview: the checked inputs, every computed output the program did not set unknown (except what
+    the plan knows: planned_values), the id unknown (pulumi-terraform-bridge pkg/tfbridge/provider.go Create ->
+    diff.ProposedState)."""
     outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
+    outs.update(planned_values(type_token, outs, computed, region))
     for prop in computed:
         if prop not in outs:
             outs[prop] = UNKNOWN
@@ -237,6 +248,7 @@ def update_outputs(
     `<prefix>-<17 hex>` of stack, type and name. `computed` maps the provider SDK's always-present outputs to their
     shape (str, bool, int, float, list, map, object)."""
     outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
+    outs.update(planned_values(type_token, outs, computed, region))
     seed = digest(stack, type_token, name)
     rid = resource_id(type_token, name, stack)
     if type_token in NAME_IDS and isinstance(inputs.get("name"), str):
@@ -275,7 +287,7 @@ def planned_outputs(
     """(id, outputs) of a new custom resource in `mode` ("preview": id "" and preview_outputs; else
     update_outputs)."""
     if mode == "preview":
-        return "", preview_outputs(inputs, computed)
+        return "", preview_outputs(type_token, inputs, computed, region)
     return update_outputs(type_token, name, inputs, computed, stack, region)
 
 
