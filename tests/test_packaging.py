@@ -180,6 +180,27 @@ def test_installed_netkit_runs_from_another_directory(installed: Path, tmp_path:
     assert imported.returncode == 0, imported.stderr
 
 
+def test_every_installed_module_imports_under_its_installed_name(installed: Path, wheel: Path, tmp_path: Path) -> None:
+    """An absolute `import automation...` works in a checkout and nowhere else: every module of the wheel must import
+    by its installed name in the installed environment, from a directory unrelated to the repository."""
+    with zipfile.ZipFile(wheel) as archive:
+        modules = sorted(
+            name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+            for name in archive.namelist()
+            if name.endswith(".py") and "/shim/" not in name and not name.endswith("__main__.py")
+        )
+    script = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+    result = subprocess.run(
+        [str(installed / "bin" / "python"), "-c", script, *modules],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=clean_env(installed),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
 def test_installed_netkit_help_and_version(installed: Path, tmp_path: Path) -> None:
     netkit = str(installed / "bin" / "netkit")
     result = subprocess.run([netkit, "--help"], cwd=tmp_path, capture_output=True, text=True, env=clean_env(installed))

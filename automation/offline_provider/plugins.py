@@ -24,8 +24,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from automation.provider_model.planned_state import DYNAMIC_PACKAGE
-
+from ..provider_model.planned_state import DYNAMIC_PACKAGE
 from .server import PACKAGE_ENV, VERSION_ENV
 
 ROOT = Path(__file__).resolve().parents[2]  # the directory holding the `automation` package

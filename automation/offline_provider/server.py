@@ -44,12 +44,11 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from automation.offline.shim import lookups
-from automation.provider_model import planned_state, policy_document
-from automation.provider_model.check import DEFAULTS_KEY, check
-from automation.provider_model.diff import diff
-from automation.provider_model.wire import unwrap_secrets
-
+from ..offline.shim import lookups
+from ..provider_model import planned_state, policy_document
+from ..provider_model.check import DEFAULTS_KEY, check
+from ..provider_model.diff import diff
+from ..provider_model.wire import unwrap_secrets
 from .faults import FaultError, Faults
 from .sdk_lookup import type_info
 
@@ -90,7 +89,7 @@ def _load_fixtures() -> dict[str, Any]:
     path = os.environ.get(FIXTURES_ENV)
     if not path:
         return {}
-    from automation.offline.fixtures import load_fixtures
+    from ..offline.fixtures import load_fixtures
 
     return load_fixtures(path).to_job()
 
