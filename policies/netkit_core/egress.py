@@ -27,6 +27,7 @@ from netkit_core.graph import (
     Undecidable,
     Zone,
     as_list,
+    blank,
     is_unknown,
     same_zone,
     zone_of,
@@ -120,6 +121,27 @@ def _hop_subnets(graph: Graph, hop: Res, origin: Res) -> list[Res]:
     return same or subnets
 
 
+def default_route_kinds(graph: Graph, subnets: list[Res]) -> tuple[list[Res], set[str]] | None:
+    """Where the subnets' 0.0.0.0/0 traffic goes: (the managed NAT gateways carrying it, the other kinds of
+    target: "igw", "tgw", "other", "none" for a subnet without a default route), or None when that cannot be told.
+    Messages use it so a claim about NAT fees is made only where a NAT carries the traffic."""
+    nats: dict[str, Res] = {}
+    kinds: set[str] = set()
+    try:
+        for subnet in subnets:
+            ways = ipv4_egress(graph, subnet)
+            if not ways:
+                kinds.add("none")
+            for way in ways:
+                if way.target.kind == "nat" and way.target.res is not None:
+                    nats[way.target.res.urn] = way.target.res
+                else:
+                    kinds.add(way.target.kind)
+    except Undecidable:
+        return None
+    return list(nats.values()), kinds
+
+
 def nat_problem(graph: Graph, nat: Res) -> str | None:
     """None when the NAT gateway reaches the internet; else why not."""
     if nat.setting("connectivityType", "public", "connectivity_type") == "private":
@@ -153,7 +175,7 @@ def regional_addresses(nat: Res) -> list[dict[str, Any]] | None:
         return None
     else:
         given = nat.get("availabilityZoneAddresses")
-    if given is None or given == []:
+    if blank(given):
         return None
     blocks = as_list(given, nat, "availability_zone_addresses")
     if not all(isinstance(b, dict) for b in blocks):

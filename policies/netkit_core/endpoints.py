@@ -24,6 +24,7 @@ from netkit_core.graph import (
     Graph,
     Res,
     Undecidable,
+    blank,
     is_unknown,
 )
 
@@ -74,15 +75,30 @@ def is_endpoint_service(endpoint: Res) -> bool:
 def route_tables(graph: Graph, endpoint: Res) -> list[Res]:
     """Route tables a gateway endpoint is attached to: inline route_table_ids (RouteTable, DefaultRouteTable, or
     a VPC's own table) and VpcEndpointRouteTableAssociation resources."""
+    if graph.from_outside(endpoint, "routeTableIds"):
+        raise Undecidable(f"{endpoint.name}: its route_table_ids are not known yet (a lookup or config)", endpoint)
     tables = graph.route_tables_in(endpoint, "routeTableIds", endpoint.get("routeTableIds"))
-    for assoc in graph.of_type(ENDPOINT_RT_ASSOCIATION):
-        if endpoint in graph.refs(assoc, "vpcEndpointId", assoc.get("vpcEndpointId"), ENDPOINT):
-            tables.extend(graph.route_tables_in(assoc, "routeTableId", assoc.get("routeTableId")))
+    for assoc in _managing(graph, endpoint, ENDPOINT_RT_ASSOCIATION):
+        if graph.from_outside(assoc, "routeTableId"):
+            raise Undecidable(f"{assoc.name}: its route_table_id is not known yet (a lookup or config)", assoc)
+        tables.extend(graph.route_tables_in(assoc, "routeTableId", assoc.get("routeTableId")))
     return list({t.urn: t for t in tables}.values())
 
 
 def _managing(graph: Graph, endpoint: Res, rtype: str) -> list[Res]:
-    return [r for r in graph.of_type(rtype) if endpoint in graph.refs(r, "vpcEndpointId", r.get("vpcEndpointId"))]
+    """The resources of `rtype` that name the endpoint in `vpc_endpoint_id`. One whose endpoint is not known yet
+    and not linked to a resource of this program may be about this endpoint: undecided, never ignored."""
+    found = []
+    for managing in graph.of_type(rtype):
+        if graph.from_outside(managing, "vpcEndpointId"):
+            raise Undecidable(
+                f"{managing.name}: its vpc_endpoint_id is not known yet (a lookup or config), so the endpoint it "
+                "applies to is not known",
+                managing,
+            )
+        if endpoint in graph.refs(managing, "vpcEndpointId", managing.get("vpcEndpointId")):
+            found.append(managing)
+    return found
 
 
 def private_dns(graph: Graph, endpoint: Res) -> bool:
@@ -97,14 +113,14 @@ def policy_document(graph: Graph, endpoint: Res) -> Any:
     The planned state carries `policy` unknown when omitted (AWS computes it): the inputs tell omitted apart."""
     for managed in _managing(graph, endpoint, ENDPOINT_POLICY):
         return managed.setting("policy", None, "policy")
-    if endpoint.inputs is not None and endpoint.inputs.get("policy") in (None, ""):
+    if endpoint.inputs is not None and blank(endpoint.inputs.get("policy")):
         return None  # omitted by the program; any policy in the state is the default AWS filled in
     return endpoint.setting("policy", None, "policy")
 
 
 def allows_full_access(owner: Res, document: Any) -> bool:
     """A policy document that allows every action on every resource to every principal (AWS's default)."""
-    if document is None or document == "":
+    if blank(document):
         return True
     if isinstance(document, str):
         try:

@@ -53,7 +53,9 @@ def test_zone_names_vs_zone_ids_are_undecided_in_preview_and_compared_in_update(
         assert messages(stack, RULE) == []
         assert reasons(stack, RULE) == [
             "nat-1: availability zone use1-az1 and us-east-1b are given one by name and one by zone id, which map "
-            "differently in every account, so they cannot be compared offline (use the same form on both)"
+            "differently in every account, so they cannot be compared without the account's mapping: use the same "
+            "form on both, or add the mapping to the fixtures file (an entry for "
+            "aws:index/getAvailabilityZones:getAvailabilityZones with `names` and `zoneIds` in the same order)"
         ]
     else:
         assert (messages(stack, RULE), reasons(stack, RULE)) == ([], [])

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from netkit_core.endpoints import allows_full_access, endpoint_type, is_endpoint_service, policy_document
-from netkit_core.graph import ENDPOINT, Graph, Res
+from netkit_core.graph import ENDPOINT, Graph, Res, blank
 from netkit_core.rule import Outcome, Rule
 
 
@@ -23,7 +23,7 @@ def vpc_endpoint_policy(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                 return
             document = policy_document(graph, endpoint)
             if allows_full_access(endpoint, document):
-                how = "has no policy, so AWS's default" if document in (None, "") else "has a policy that"
+                how = "has no policy, so AWS's default" if blank(document) else "has a policy that"
                 out.fail(
                     endpoint,
                     f"VPC endpoint {endpoint.name} {how} allows full access to the service for any principal "

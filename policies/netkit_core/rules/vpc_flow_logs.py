@@ -10,17 +10,26 @@ from netkit_core.graph import FLOW_LOG, SUBNET, Graph
 from netkit_core.rule import Outcome, Rule
 
 
+_TARGETS = ("vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId")
+
+
 def vpc_flow_logs(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     out = Outcome()
     hosting, problems = graph.vpcs_hosting_lambdas()
     for problem in problems:
         out.undecide(problem.res, str(problem))
     logs = graph.of_type(FLOW_LOG)
+    # A flow log whose target is not known yet (a lookup or config) may be on any VPC or subnet.
+    unknown_target = [f for f in logs if any(graph.from_outside(f, key) for key in _TARGETS)]
     for vpc, subnets, _fns in hosting.values():
         if any(graph.in_vpc(f, vpc) for f in logs):
             continue
         logged = {s.urn for f in logs for s in graph.refs(f, "subnetId", f.get("subnetId"), SUBNET)}
         if all(s.urn in logged for s in subnets):
+            continue
+        if unknown_target:
+            names = ", ".join(sorted(f.name for f in unknown_target))
+            out.undecide(vpc, f"VPC {vpc.name}: flow log {names} targets a VPC, subnet or interface not known yet")
             continue
         out.fail(
             vpc,
