@@ -15,7 +15,6 @@ import re
 from typing import Any
 
 from netkit_core.graph import (
-    ENDPOINT,
     ENDPOINT_POLICY,
     ENDPOINT_PRIVATE_DNS,
     ENDPOINT_RT_ASSOCIATION,

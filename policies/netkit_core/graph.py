@@ -31,7 +31,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-
 NOT_GIVEN = "a value it depends on has not been given by the engine (unknown until the resources exist)"
 
 

@@ -163,7 +163,7 @@ def test_nat_per_az_never_guesses_the_zone_mapping_and_names_the_fixture(mode: M
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_egress_ips_of_a_regional_nat_listing_zone_ids_are_undecided_for_subnets_given_by_name(mode: Mode) -> None:
+def test_regional_nat_listing_zone_ids_is_undecided_for_subnets_given_by_name(mode: Mode) -> None:
     s = Stack(mode)
     vpc = s.add(g.VPC, "vpc", cidrBlock="10.0.0.0/16")
     s.add(g.IGW, "igw", vpcId=ref(vpc))
@@ -265,7 +265,10 @@ def test_world_ingress_through_a_rule_on_a_group_not_known_is_undecided() -> Non
 
 RESOURCE_RULES: list[tuple[str, dict[str, Any]]] = [
     ("lambda-env-no-secrets", {"environment": {"variables": {"DB_PASSWORD": UNKNOWN}}}),
-    ("lambda-reserved-concurrency", {"vpcConfig": {"subnetIds": ["subnet-1"]}, "reservedConcurrentExecutions": UNKNOWN}),
+    (
+        "lambda-reserved-concurrency",
+        {"vpcConfig": {"subnetIds": ["subnet-1"]}, "reservedConcurrentExecutions": UNKNOWN},
+    ),
 ]
 
 
@@ -287,9 +290,7 @@ def test_hyperplane_environment_not_known_is_undecided() -> None:
 CASES: dict[str, Callable[[], Any]] = {
     "lambda-subnet-capacity": lambda: test_capacity_with_a_cidr_from_another_resource_is_undecided_naming_it("preview"),
     "nat-gateway-per-az": lambda: test_nat_per_az_never_guesses_the_zone_mapping_and_names_the_fixture("update"),
-    "egress-ips-pinned": lambda: test_egress_ips_of_a_regional_nat_listing_zone_ids_are_undecided_for_subnets_given_by_name(
-        "update"
-    ),
+    "egress-ips-pinned": lambda: test_regional_nat_listing_zone_ids_is_undecided_for_subnets_given_by_name("update"),
     "lambda-multi-az": lambda: test_multi_az_with_a_zone_not_given_is_undecided("update"),
     "lambda-vpc-egress-path": test_egress_path_with_a_route_target_from_a_lookup_is_undecided,
     "vpc-gateway-endpoints": test_gateway_endpoint_route_tables_from_a_lookup_are_undecided,

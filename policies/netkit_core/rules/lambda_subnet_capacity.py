@@ -21,9 +21,9 @@ from netkit_core.capacity import (
 from netkit_core.endpoints import endpoint_type
 from netkit_core.graph import (
     ENDPOINT,
-    UNKNOWN,
     NAT,
     SUBNET,
+    UNKNOWN,
     Graph,
     Res,
     Undecidable,

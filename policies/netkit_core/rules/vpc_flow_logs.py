@@ -9,7 +9,6 @@ from typing import Any
 from netkit_core.graph import FLOW_LOG, SUBNET, Graph
 from netkit_core.rule import Outcome, Rule
 
-
 _TARGETS = ("vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId")
 
 
