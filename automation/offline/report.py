@@ -114,6 +114,7 @@ class Report:
             "cost": {
                 "monthly_total": self.cost.monthly_total,
                 "region": self.cost.region,
+                "prices_region": self.cost.prices_region,
                 "lines": [
                     {"item": c.item, "count": c.count, "monthly_each": c.monthly_each, "monthly": c.monthly}
                     for c in self.cost.lines
@@ -161,7 +162,8 @@ def capacity_rows(resources: list[RecordedResource], config: dict[str, Any] | No
 def cost_estimate(resources: list[RecordedResource], environment: str, region: str = "") -> CostEstimate:
     """Inputs merged with known outputs (an EIP's allocationId tells a NAT's own address from a BYO one)."""
     items = [(r.type, {**_props(r), **_plain(json_format.MessageToDict(r.outputs))}) for r in resources]
-    return estimate_for_resources(items, environment=environment, region=region)
+    hidden = [f"{r.name} ({r.type})" for r in resources if r.remote]  # children created by a provider plugin
+    return estimate_for_resources(items, environment=environment, region=region, hidden_components=hidden)
 
 
 def render_json(report: Report) -> str:

@@ -142,14 +142,20 @@ def default_route_kinds(graph: Graph, subnets: list[Res]) -> tuple[list[Res], se
     return list(nats.values()), kinds
 
 
-def nat_problem(graph: Graph, nat: Res) -> str | None:
-    """None when the NAT gateway reaches the internet; else why not."""
+def nat_problem(graph: Graph, nat: Res) -> tuple[str, str] | None:
+    """None when the NAT gateway reaches the internet; else (why not, the AWS resource and argument to change)."""
     if nat.setting("connectivityType", "public", "connectivity_type") == "private":
-        return f"NAT gateway {nat.name} is private (connectivity_type=private) and cannot reach the internet"
+        return (
+            f"NAT gateway {nat.name} is private (connectivity_type=private) and cannot reach the internet",
+            f"make {nat.name} public (connectivity_type public, allocation_id an Eip's) in a public subnet",
+        )
     if is_regional(nat):
         vpc = graph.ref_one(nat, "vpcId", VPC, what="VPC")
         if not graph.internet_gateways(vpc):
-            return f"regional NAT gateway {nat.name} is in VPC {vpc.name}, which has no internet gateway attached"
+            return (
+                f"regional NAT gateway {nat.name} is in VPC {vpc.name}, which has no internet gateway attached",
+                f"attach an aws.ec2.InternetGateway to {vpc.name} (vpc_id)",
+            )
         return None
     subnet = graph.ref_one(nat, "subnetId", SUBNET, what="subnet")
     ways = ipv4_egress(graph, subnet)
@@ -157,7 +163,9 @@ def nat_problem(graph: Graph, nat: Res) -> str | None:
         table = graph.subnet_route_table(subnet)
         return (
             f"NAT gateway {nat.name} sits in subnet {subnet.name}, whose route table {table.name} has no "
-            "0.0.0.0/0 route to an internet gateway"
+            "0.0.0.0/0 route to an internet gateway",
+            f"put {nat.name} in a public subnet (subnet_id), or route 0.0.0.0/0 of {table.name} to an internet "
+            "gateway (gateway_id)",
         )
     return None
 
