@@ -115,6 +115,7 @@ class Report:
                 "monthly_total": self.cost.monthly_total,
                 "region": self.cost.region,
                 "prices_region": self.cost.prices_region,
+                "uncounted": list(self.cost.uncounted),
                 "lines": [
                     {"item": c.item, "count": c.count, "monthly_each": c.monthly_each, "monthly": c.monthly}
                     for c in self.cost.lines

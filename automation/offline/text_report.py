@@ -116,7 +116,7 @@ def _capacity(report: Report, console: Console) -> None:
 
 def _cost(report: Report, console: Console) -> None:
     cost = report.cost
-    if not cost.lines:
+    if not cost.lines and not cost.uncounted:
         return
     table = Table(title=f"Fixed networking cost: ${cost.monthly_total:,.2f}/month ({cost.prices_region} list prices)")
     for column in ("item", "count", "each/month", "total/month"):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.graph import Graph, Res, Undecidable
 from netkit_core.rule import Outcome, Rule, Undecided
 from netkit_core.suppression import Suppressions
@@ -164,6 +165,9 @@ class StackAnalysis:
                 recorded = self.resource_outcomes[name][urn]
                 outcome.violations.extend(recorded.violations)
                 outcome.undecided.extend(recorded.undecided)
+        if rule.companion_check is None:
+            for component, why in hidden.reasons(self.graph, rule.judges):
+                outcome.undecided.append(Undecided(component.urn, why))
         self._outcomes[name] = outcome
         return outcome
 

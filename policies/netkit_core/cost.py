@@ -85,6 +85,7 @@ class CostEstimate:
     region: str = ""
     notes: list[str] = field(default_factory=list)
     prices_region: str = DEFAULT_PRICES_REGION
+    uncounted: list[str] = field(default_factory=list)  # components whose resources could not be counted
 
     @property
     def monthly_total(self) -> float:
@@ -357,6 +358,7 @@ def estimate_for_resources(
         netkit=fp.netkit,
     )
     if hidden_components:
+        estimate.uncounted.extend(sorted(hidden_components))
         estimate.notes.append(
             f"not counted: the resources of component {', '.join(sorted(hidden_components))}, which a provider "
             "plugin creates and the offline check cannot see (NAT gateways, addresses or endpoints in it cost "

@@ -690,6 +690,12 @@ class Graph:
         if not types:
             return Target("other", None, key if is_unknown(given) else f"{key} {id_label(given)}")
         found = self.refs(owner, prop or key, given, *types)
+        if key == "gatewayId" and not found:
+            # AWS accepts a NAT gateway id in GatewayId (and pulumi-aws passes gateway_id through), so
+            # `aws.ec2.Route(gateway_id=nat.id)` routes to the NAT: linked by the property dependency while the
+            # id is unknown, by id once known.
+            found = self.refs(owner, prop or key, given, NAT)
+            kind = "nat" if found else kind
         if len(found) > 1:
             raise Undecidable(f"{owner.name}: a route's target could be any of {', '.join(r.name for r in found)}")
         if found:
@@ -701,8 +707,8 @@ class Graph:
             return Target(kind, target, target.name)
         if isinstance(given, str) and not is_unknown(given):
             for prefix, prefix_kind in _ID_PREFIX_KINDS.items():
-                if given.startswith(prefix) and prefix_kind == kind:
-                    return Target(kind, None, id_label(given))
+                if given.startswith(prefix) and (prefix_kind == kind or (key == "gatewayId" and prefix_kind == "nat")):
+                    return Target(prefix_kind, None, id_label(given))
             return Target("other", None, id_label(given))
         raise Undecidable(f"{owner.name}: a route's {key} is unknown and not linked to a resource", owner)
 

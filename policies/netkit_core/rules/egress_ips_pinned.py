@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.egress import allocation_set, distinct_lambda_subnets, is_regional, nat_egress, regional_addresses
 from netkit_core.graph import Graph, Res, Undecidable, Zone, as_list, same_zone, zone_of
 from netkit_core.hints import names
@@ -75,4 +76,5 @@ RULE = Rule(
     ),
     config_schema={},
     stack_check=egress_ips_pinned,
+    judges=(hidden.FUNCTION,),
 )

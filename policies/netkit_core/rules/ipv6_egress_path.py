@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.egress import lambda_subnets
 from netkit_core.graph import IPV6_ANY, NAT64_PREFIX, Graph, Res, Undecidable, is_unknown
 from netkit_core.hints import names, netkit_hint
@@ -125,4 +126,5 @@ RULE = Rule(
     ),
     config_schema={},
     stack_check=ipv6_egress_path,
+    judges=(hidden.FUNCTION,),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.graph import Graph, Res, Undecidable
 from netkit_core.rule import Outcome, Rule
 
@@ -58,4 +59,5 @@ RULE = Rule(
     remediation="List Lambda subnets in at least two AZs in the aws.lambda_.Function's vpc_config.subnet_ids.",
     config_schema={"minimumAzs": {"type": "integer", "minimum": 1, "default": 2}},
     stack_check=lambda_multi_az,
+    judges=(hidden.FUNCTION,),
 )

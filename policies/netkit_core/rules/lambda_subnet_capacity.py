@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.analysis import finite_number
 from netkit_core.capacity import (
     DEFAULT_ACCOUNT_CONCURRENCY,
@@ -29,6 +30,7 @@ from netkit_core.graph import (
     Undecidable,
     is_unknown,
 )
+from netkit_core.hints import netkit_hint
 from netkit_core.rule import Outcome, Rule, Undecided
 
 
@@ -141,7 +143,9 @@ def lambda_subnet_capacity(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                 row.subnet,
                 f"Lambda subnet {row.subnet.name} ({row.cidr}) has {row.usable} usable IPs but needs "
                 f"{row.demand.required}: {row.demand.explain()}, for {row.combinations} subnet x security-group "
-                "combination(s). Use a larger subnet (LambdaNetwork sizes it from CapacityPlan)",
+                f"combination(s). Give aws.ec2.Subnet {row.subnet.name} a larger cidr_block, or share security "
+                "groups between its functions"
+                + netkit_hint(graph, "LambdaNetwork sizes Lambda subnets from a CapacityPlan"),
             )
     return out
 
@@ -160,7 +164,11 @@ RULE = Rule(
     ),
     enforcement="mandatory",
     severity="high",
-    remediation="Let LambdaNetwork size the Lambda subnets from a CapacityPlan, or use larger CIDRs.",
+    remediation=(
+        "Give the Lambda aws.ec2.Subnet a larger cidr_block (a /24 has 251 usable IPs), or fewer subnet x "
+        "security-group combinations."
+    ),
     config_schema=CAPACITY_SCHEMA,
     stack_check=lambda_subnet_capacity,
+    judges=(hidden.FUNCTION,),
 )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.egress import Egress, ipv4_egress, lambda_subnets, nat_problem
 from netkit_core.graph import EGRESS_TAG, Graph, Res, Undecidable
 from netkit_core.hints import names, netkit_hint
@@ -115,4 +116,5 @@ RULE = Rule(
         "allowInspectionHop": {"type": "boolean", "default": True},
     },
     stack_check=lambda_vpc_egress_path,
+    judges=(hidden.FUNCTION,),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.egress import distinct_lambda_subnets, is_regional, nat_egress, nat_serves, nat_zones
 from netkit_core.graph import Graph, Res, Zone
 from netkit_core.hints import names, netkit_hint
@@ -62,4 +63,5 @@ RULE = Rule(
     ),
     config_schema={"allowInspectionHop": {"type": "boolean", "default": True}},
     stack_check=nat_gateway_per_az,
+    judges=(hidden.FUNCTION,),
 )

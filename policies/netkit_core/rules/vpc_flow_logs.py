@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.graph import FLOW_LOG, SUBNET, Graph
+from netkit_core.hints import netkit_hint
 from netkit_core.rule import Outcome, Rule
 
 _TARGETS = ("vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId")
@@ -33,7 +35,8 @@ def vpc_flow_logs(graph: Graph, config: Mapping[str, Any]) -> Outcome:
         out.fail(
             vpc,
             f"VPC {vpc.name} hosts Lambdas but has no flow logs: unexpected outbound connections "
-            "(an SSRF being exploited) go unseen. LambdaNetwork enables them by default",
+            f"(an SSRF being exploited) go unseen. Add an aws.ec2.FlowLog with vpc_id of {vpc.name}"
+            + netkit_hint(graph, "LambdaNetwork enables them by default"),
         )
     return out
 
@@ -43,7 +46,8 @@ RULE = Rule(
     description="VPCs hosting Lambdas have flow logs (to spot unexpected outbound connections such as SSRF).",
     enforcement="advisory",
     severity="low",
-    remediation="LambdaNetworkArgs(flow_logs=True), the default.",
+    remediation="Add an aws.ec2.FlowLog (vpc_id, traffic_type ALL) to every VPC that hosts Lambdas.",
     config_schema={},
     stack_check=vpc_flow_logs,
+    judges=(hidden.FUNCTION,),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.egress import default_route_kinds
 from netkit_core.endpoints import endpoint_type, route_tables, service_of
 from netkit_core.graph import ENDPOINT, Graph, Res, Undecidable
@@ -118,4 +119,5 @@ RULE = Rule(
     ),
     config_schema={"services": {"type": "array", "items": {"type": "string"}, "default": ["s3", "dynamodb"]}},
     stack_check=vpc_gateway_endpoints,
+    judges=(hidden.FUNCTION,),
 )
