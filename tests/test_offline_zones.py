@@ -15,7 +15,7 @@ from automation.offline.analyzer import PolicyPackProcess
 from automation.offline.shim import lookups
 from tests.conftest import write_program
 
-ZONES = lookups.ZONES_TOKEN
+ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
 
 PROGRAM = """
 import json
