@@ -121,7 +121,10 @@ def test_a_nat_placed_by_zone_id_is_undecided_without_the_mapping(
 def test_with_the_mapping_in_the_fixtures_the_update_decides(tmp_path: Path, netkit_pack: PolicyPackProcess) -> None:
     program = write_program(tmp_path / "p", PROGRAM, {"aws:region": "us-east-1"})
     same_as_b = fixtures(tmp_path, ["us-east-1a", "us-east-1b"], ["use1-az6", "use1-az4"])
-    violations, undecided = _per_az(run_check(program, "test", "update", pack=netkit_pack, fixtures=same_as_b))
+    report = run_check(program, "test", "update", pack=netkit_pack, fixtures=same_as_b)
+    # The capacity table of an update links functions to subnets by their ids, as the pack does.
+    assert sorted(row.subnet for row in report.capacity) == ["lambda-0", "lambda-1"]
+    violations, undecided = _per_az(report)
     assert undecided == [] and len(violations) == 1 and "lambda-0" in violations[0]  # az6 (a) uses the NAT in az4 (b)
     nowhere = fixtures(tmp_path, ["us-east-1a", "us-east-1b", "us-east-1c"], ["use1-az6", "use1-az1", "use1-az4"])
     violations, undecided = _per_az(run_check(program, "test", "update", pack=netkit_pack, fixtures=nowhere))

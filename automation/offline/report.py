@@ -146,7 +146,14 @@ def as_graph(resources: list[RecordedResource]) -> Graph:
     """The policies' graph view of a recorded run (the same view the pack builds from the analyzer request)."""
     from netkit_core.graph import Graph, Res
 
-    return Graph(Res(r.urn, r.type, r.name, _props(r), r.property_dependencies, r.parent) for r in resources)
+    return Graph(
+        Res(r.urn, r.type, r.name, _state(r), r.property_dependencies, r.parent, inputs=_props(r)) for r in resources
+    )
+
+
+def _state(resource: RecordedResource) -> dict[str, Any]:
+    """What AnalyzeStack sees: the planned or final state (ids known in an update), else the inputs."""
+    return _plain(json_format.MessageToDict(resource.outputs)) if resource.custom else _props(resource)
 
 
 def capacity_rows(resources: list[RecordedResource], config: dict[str, Any] | None = None) -> list[SubnetCapacityRow]:
