@@ -308,8 +308,8 @@ def _suggestions(
         if missing:
             suggestions.append(
                 f"add gateway endpoints for {' and '.join(missing)} (aws.ec2.VpcEndpoint, vpc_endpoint_type "
-                f"Gateway, on the Lambda route tables): they are free and keep that traffic off the NAT's "
-                f"${p.nat_gateway_gb}/GB processing fee"
+                "Gateway, on the route tables that send traffic to a NAT gateway): they are free and keep that "
+                f"traffic off the NAT's ${p.nat_gateway_gb}/GB processing fee"
             )
     if egress_units and ipv6_egress is False:
         how = (

@@ -430,7 +430,11 @@ class Graph:
         if not found:
             if isinstance(value, str) and not is_unknown(value):
                 raise Undecidable(f"{res.name}: its {label} {id_label(value)} is not managed by this program", res)
-            raise Undecidable(f"{res.name}: its {label} is unknown and not linked to a resource of this program", res)
+            raise Undecidable(
+                f"{res.name}: its {label} is unknown and not linked to a resource of this program "
+                f"({self.origin(res, prop)})",
+                res,
+            )
         raise Undecidable(f"{res.name}: its {label} could be any of {', '.join(r.name for r in found)}", res)
 
     def origin(self, res: Res, prop: str, excluding: tuple[str, ...] = ()) -> str:
@@ -604,7 +608,11 @@ class Graph:
             raise Undecidable(f"{res.name}: its {what} could be any of {', '.join(t.name for t in tables)}", res)
         if isinstance(value, str) and value:
             raise Undecidable(f"{res.name}: its {what} {id_label(value)} is not managed by this program", res)
-        raise Undecidable(f"{res.name}: its {what} is unknown and not linked to a resource of this program", res)
+        raise Undecidable(
+            f"{res.name}: its {what} is unknown and not linked to a resource of this program "
+            f"({self.origin(res, prop)})",
+            res,
+        )
 
     def subnet_route_table(self, subnet: Res) -> Res:
         """The subnet's explicit association, else the VPC's main route table. Two associations of one subnet

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from netkit_core.graph import Graph, Res
+from netkit_core.graph import Graph, Res, blank
 
 # Kinds of resources a rule judges (see each rule's `judges`).
 FUNCTION = "Lambda functions"
@@ -44,12 +44,22 @@ CREATES: dict[str, frozenset[str]] = {
 
 
 def creates(component: Res) -> frozenset[str]:
-    """The kinds of resources a component hidden from the check may create (anything, for an unknown one)."""
+    """The kinds of resources a component hidden from the check may create (anything, for an unknown one). An
+    awsx `ec2.Vpc` creates VPC endpoints only for its `vpcEndpointSpecs` (awsx/ec2/vpc.ts), so one the program
+    gave none creates none."""
+    if component.type == "awsx:ec2:Vpc" and not _given(component, "vpcEndpointSpecs"):
+        return CREATES[component.type] - {ENDPOINT}
     if component.type in CREATES:
         return CREATES[component.type]
     if component.type.startswith("awsx:ecs:"):
         return frozenset({SECURITY_GROUP})
     return EVERYTHING
+
+
+def _given(component: Res, key: str) -> bool:
+    """Whether the program gave the component `key` (known and not empty, or not known yet: it may be given)."""
+    source = component.inputs if component.inputs is not None else component.props
+    return not blank(source.get(key))
 
 
 def reasons(graph: Graph, judges: Iterable[str]) -> list[tuple[Res, str]]:

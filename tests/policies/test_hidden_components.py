@@ -29,10 +29,10 @@ FUNCTION_RULES = (
 
 
 def with_component(mode: Mode, token: str, name: str = "main", children: bool = False) -> Stack:
-    """The compliant stack plus a component of `token` (as registered, with its inputs), and, under the real
-    engine, a child it created."""
+    """The compliant stack plus a component of `token` (as registered, with its inputs: an awsx Vpc asked for
+    an endpoint), and, under the real engine, a child it created."""
     s = compliant(mode)
-    component = s.add(token, name, cidrBlock="10.1.0.0/16")
+    component = s.add(token, name, cidrBlock="10.1.0.0/16", vpcEndpointSpecs=[{"serviceName": "sqs"}])
     if children:
         child = s.add(g.VPC, f"{name}-vpc", cidrBlock="10.1.0.0/16")
         child.parent = component.urn
@@ -94,6 +94,14 @@ def test_a_component_with_visible_children_is_judged_through_them(mode: Mode) ->
         assert undecided_on(stack, rule, "main") == [], rule
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_an_awsx_vpc_without_endpoint_specs_creates_no_endpoints(mode: Mode) -> None:
+    stack = compliant(mode)
+    stack.add("awsx:ec2:Vpc", "main", cidrBlock="10.1.0.0/16")
+    for rule in ENDPOINT_RULES:
+        assert undecided_on(stack, rule, "main") == [], rule
+
+
 def test_netkit_undecided_names_the_component() -> None:
     stack = with_component("preview", "awsx:ec2:Vpc")
     violations = analysis(stack).result("netkit-undecided").violations
@@ -119,15 +127,53 @@ def test_the_cost_estimate_says_what_it_could_not_count() -> None:
     assert any("not counted" in n and "main (awsx:ec2:Vpc)" in n for n in estimate.notes)
 
 
-def test_the_check_reports_the_remote_component_of_a_program() -> None:
-    """End to end: the offline check of tests/fixtures/programs/remote_component (an awsx ec2.Vpc)."""
-    from automation.check import run_check
+REMOTE_PROGRAM = """
+import json
+import pulumi
+import pulumi_aws as aws
 
-    program = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "remote_component"
-    report = run_check(program, "test", "preview")
+
+class Vpc(pulumi.ComponentResource):
+    \"\"\"Shaped like pulumi-awsx's generated ec2.Vpc class: a remote component its provider plugin builds.\"\"\"
+
+    def __init__(self, name, endpoints, opts=None):
+        props = {"cidrBlock": "10.0.0.0/16", "vpcEndpointSpecs": endpoints, "vpcId": None, "privateSubnetIds": None}
+        super().__init__("awsx:ec2:Vpc", name, props, opts, remote=True)
+
+    @property
+    @pulumi.getter(name="privateSubnetIds")
+    def private_subnet_ids(self):
+        return self.__dict__["privateSubnetIds"]
+
+
+vpc = Vpc("main", [{"serviceName": "com.amazonaws.us-east-1.sqs", "privateDnsEnabled": False}])
+role = aws.iam.Role("role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": []}))
+aws.lambda_.Function(
+    "fn",
+    role=role.arn,
+    runtime="python3.12",
+    handler="index.handler",
+    code=pulumi.AssetArchive({}),
+    reserved_concurrent_executions=5,
+    vpc_config={"subnet_ids": vpc.private_subnet_ids, "security_group_ids": []},
+)
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_check_reports_the_remote_component_of_a_program(tmp_path: Path, mode: Mode) -> None:
+    """End to end through the offline check: a remote awsx-style Vpc with an endpoint spec, and a function in its
+    subnets. Nothing passes silently: the endpoint rules and the function's rules name the component; the cost
+    table says it could not count it."""
+    from automation.check import run_check
+    from tests.conftest import write_program
+
+    program = write_program(tmp_path / "p", REMOTE_PROGRAM, {"aws:region": "us-east-1"})
+    report = run_check(program, "test", mode)
     assert report.cost.uncounted == ["main (awsx:ec2:Vpc)"]
-    named = [n for n in report.not_run if "component main (awsx:ec2:Vpc)" in n.reason]
-    assert {n.policy for n in named} >= {"interface-endpoint-private-dns", "vpc-endpoint-policy"}
+    named = {n.policy for n in report.not_run if "component main (awsx:ec2:Vpc)" in n.reason}
+    assert named >= {"interface-endpoint-private-dns", "vpc-endpoint-policy", "lambda-vpc-egress-path"}, named
+    assert not [v for v in report.violations if v.enforcement == "mandatory"]
 
 
 def test_a_res_without_children_is_hidden_only_when_it_is_a_component() -> None:
