@@ -111,28 +111,39 @@ def test_the_readme_checks_run_in_the_users_project(project: UserProject) -> Non
 def test_prod_judges_what_dev_only_reports_with_locations_in_the_users_code(
     project: UserProject, tmp_path: Path
 ) -> None:
-    """One NAT for three AZs: two AZs without their own NAT, two findings on the subnets `LambdaNetwork` creates in
-    site-packages. Both point at the user's `LambdaNetwork(...)` line, stay two alerts, warn in dev and fail prod."""
-    single = variant(project, tmp_path, "EgressStrategy.NAT_PER_AZ", "EgressStrategy.NAT_SINGLE")
-    source = (single.root / "__main__.py").read_text()
-    source = source.replace("az_count=2", "az_count=3")
-    (single.root / "__main__.py").write_text(source)
-    call_line = 1 + source.splitlines().index(next(line for line in source.splitlines() if "LambdaNetwork(" in line))
+    """Two more functions in one AZ, made on one line: `lambda-multi-az` reports each function `VpcFunction`
+    creates in site-packages. Both findings point at that line of the user's program, stay two alerts, warn with
+    the dev config and fail with prod's."""
+    batch = (
+        "batch = [VpcFunction(f'batch-{i}', VpcFunctionArgs(vpc_id=network.vpc_id, "
+        "subnet_ids=network.lambda_subnet_ids[:1], code=pulumi.AssetArchive({'handler.py': handler}), "
+        "reserved_concurrency=5)) for i in range(2)]\n"
+    )
+    one_az = variant(project, tmp_path, "pulumi.export(", f"{batch}pulumi.export(")
+    call_line = 1 + (one_az.root / "__main__.py").read_text().splitlines().index(batch.rstrip("\n"))
     runs = {}
     for config in ("dev", "prod"):
-        result = single.run(
-            ["venv/bin/netkit", "check", "--policy-config", config, "--format", "sarif", "--output", f"{config}.sarif"]
-        )
+        argv = [
+            "venv/bin/netkit",
+            "check",
+            "--policy-config",
+            config,
+            "--format",
+            "sarif",
+            "--output",
+            f"{config}.sarif",
+        ]
+        result = one_az.run(argv)
         assert result.returncode == (0 if config == "dev" else 1), result.stderr
-        runs[config] = json.loads((single.root / f"{config}.sarif").read_text())
-        check_upload(runs[config], single.root)
-    results = {c: [r for r in d["runs"][0]["results"] if r["ruleId"] == "nat-gateway-per-az"] for c, d in runs.items()}
+        runs[config] = json.loads((one_az.root / f"{config}.sarif").read_text())
+        check_upload(runs[config], one_az.root)
+    results = {c: [r for r in d["runs"][0]["results"] if r["ruleId"] == "lambda-multi-az"] for c, d in runs.items()}
     assert len(results["dev"]) == len(results["prod"]) == 2
     for result in results["dev"] + results["prod"]:
         location = result["locations"][0]["physicalLocation"]
         assert location == {"artifactLocation": {"uri": "__main__.py"}, "region": {"startLine": call_line}}
     assert {r["level"] for r in results["dev"]} == {"warning"} and {r["level"] for r in results["prod"]} == {"error"}
-    text = single.run(["venv/bin/netkit", "check", "--policy-config", "prod"])
+    text = one_az.run(["venv/bin/netkit", "check", "--policy-config", "prod"])
     assert f"__main__.py:{call_line}" in text.stdout and "site-packages" not in text.stdout
 
 
