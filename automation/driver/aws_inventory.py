@@ -95,6 +95,9 @@ class AwsInventory:
         found = []
         for item in items:
             state = str(item.get("State", "")).lower()
+            carried = {t.get("Key"): t.get("Value") for t in item.get("Tags") or []}
+            if any(carried.get(k) != v for k, v in tags.items()):
+                continue  # the server's filter is trusted only as far as the tags it returns
             if item.get(id_key) and item[id_key] not in known_ids and state not in _GONE_STATES:
                 found.append(str(item[id_key]))
         return sorted(set(found))

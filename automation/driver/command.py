@@ -21,10 +21,11 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from pulumi.automation import PulumiCommand
-from pulumi.automation._cmd import CommandResult, OnOutput, _fixup_path
+from pulumi.automation._cmd import CommandResult, OnOutput, _fixup_path, _parse_and_validate_pulumi_version
+from pulumi.automation._minimum_version import _MINIMUM_VERSION
 from pulumi.automation.errors import create_command_error
 
 from .processes import StopReport, kill_session, stop_process
@@ -59,14 +60,13 @@ def running_count() -> int:
 class InterruptibleCommand(PulumiCommand):
     """`PulumiCommand` whose running CLI process can be interrupted, killed and confirmed gone."""
 
-    def __init__(
-        self,
-        root: str | None = None,
-        version: Any = None,
-        skip_version_check: bool = False,
-        argv: ArgvBuilder = direct_argv,
-    ) -> None:
-        super().__init__(root=root, version=version, skip_version_check=skip_version_check)
+    def __init__(self, pulumi: str, argv: ArgvBuilder = direct_argv) -> None:
+        """`pulumi`: the CLI's path, wherever it lives (`PulumiCommand(root=...)` insists on `<root>/bin/pulumi`).
+        Its version is read as `PulumiCommand` reads it, and checked against the SDK's minimum."""
+        env = {**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+        current = subprocess.check_output([pulumi, "version"], env=env, stdin=subprocess.DEVNULL).decode().strip()
+        self.command = pulumi
+        self.version = _parse_and_validate_pulumi_version(_MINIMUM_VERSION, current.removeprefix("v"), False)
         self._argv = argv
         self._lock = threading.Lock()
         self._running: subprocess.Popen[str] | None = None

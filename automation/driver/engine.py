@@ -20,7 +20,7 @@ import yaml
 from pulumi import automation as auto
 
 from . import locks, signals
-from .command import PROGRAM_COMMANDS, ArgvBuilder, InterruptibleCommand, program_python
+from .command import PROGRAM_COMMANDS, ArgvBuilder, InterruptibleCommand, direct_argv, program_python
 from .errors import (
     DriverError,
     EngineTimeoutError,
@@ -91,7 +91,7 @@ class Engine:
         self.project = project_name(work_dir)
         extra = offline_env(settings) if settings.offline else {}
         self.command = InterruptibleCommand(
-            root=str(Path(pulumi).parent), skip_version_check=True, argv=program_host_argv(work_dir)
+            pulumi, argv=program_host_argv(work_dir) if settings.program_host else direct_argv
         )
         self.workspace = auto.LocalWorkspace(
             work_dir=str(work_dir), pulumi_command=self.command, env_vars=engine_env(settings, backend, env, extra)

@@ -389,7 +389,7 @@ def reap(
     pulumi = find_cli(settings)
     backend = backend_url(settings, env)
     listing_dir = prepare_workspace(settings, target.program_dir, f"reap-{secrets.token_hex(3)}", None, "reap")
-    command = InterruptibleCommand(root=str(Path(pulumi).parent), skip_version_check=True)
+    command = InterruptibleCommand(pulumi)
     workspace = auto.LocalWorkspace(
         work_dir=str(listing_dir), pulumi_command=command, env_vars=engine_env(settings, backend, env, {})
     )

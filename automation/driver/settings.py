@@ -31,6 +31,7 @@ class EngineSettings:
 
     state_dir: Path
     pulumi_cli: str | None = None  # the CLI to run (None: `pulumi` on PATH)
+    program_host: bool = True  # serve the program through program_host (False: a CLI that runs it itself)
     backend_url: str | None = None
     passphrase: str | None = None
     timeout_seconds: float = 3600.0

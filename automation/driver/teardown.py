@@ -82,8 +82,12 @@ def destroy_once(engine: Engine) -> list[str]:
             for d in (e.diagnostic_event for e in events)
             if d is not None and d.severity == "error" and d.urn
         ]
-        if not all_dependency_violations(errors):
+        if not errors:
             raise
+        if not all_dependency_violations(errors):
+            raise DriverError(
+                "destroy failed, not retried (not every error is a dependency violation): " + "; ".join(errors)[:2000]
+            ) from exc
         return errors
 
 
