@@ -10,6 +10,8 @@ exported state tells which operations were left pending.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import socket
 import time
 from collections.abc import Callable, Mapping
@@ -39,7 +41,7 @@ from .retries import (
     with_timeout,
 )
 from .settings import METADATA_GRACE_SECONDS, EngineSettings, Target
-from .workspace import engine_env, is_private_copy, offline_env
+from .workspace import engine_env, install_offline_provider, is_private_copy, offline_env
 
 T = TypeVar("T")
 PROGRAM_HOST = Path(__file__).resolve().parent.parent / "real_engine" / "program_host.py"
@@ -58,6 +60,19 @@ def program_host_argv(program_dir: Path) -> ArgvBuilder:
         return [pulumi, *args]
 
     return build
+
+
+def pack_arguments(target: Target, pulumi: str, packs_dir: Path) -> list[str]:
+    """What `--policy-pack` must name for this CLI. A CLI with the Python language plugin runs a pack directory;
+    without it (this test bed: the module proxy does not serve pulumi-language-python) the CLI launches an
+    executable given as the pack, which netkit writes (real_engine/tools.py `policy_pack_executable`)."""
+    packs = target.packs()
+    search = os.pathsep.join([str(Path(pulumi).parent), os.environ.get("PATH", "")])
+    if not packs or shutil.which("pulumi-language-python", path=search):
+        return packs
+    from ..real_engine.tools import policy_pack_executable
+
+    return [str(policy_pack_executable(Path(pack), packs_dir)) for pack in packs]
 
 
 def project_name(work_dir: Path) -> str:
@@ -89,7 +104,12 @@ class Engine:
         self.deadline: float | None = None  # an overall budget (teardown after a signal)
         self.engine_left_running = False  # set when a stopped engine could not be confirmed gone: no cleanup then
         self.project = project_name(work_dir)
+        self.policy_packs = pack_arguments(target, pulumi, settings.state_dir / "packs")
+        if backend.startswith("file://"):  # the CLI does not create a local backend's directory itself
+            Path(backend[len("file://") :].split("?")[0]).mkdir(parents=True, exist_ok=True)
         extra = offline_env(settings) if settings.offline else {}
+        if settings.offline:
+            install_offline_provider(settings, program_python(work_dir))
         self.command = InterruptibleCommand(
             pulumi, argv=program_host_argv(work_dir) if settings.program_host else direct_argv
         )

@@ -79,7 +79,7 @@ def gate(engine: Engine) -> Path:
                 on_output=engine.settings.on_output,
                 on_event=events.append,
                 plan=str(plan),
-                policy_packs=target.packs(),
+                policy_packs=engine.policy_packs,
                 policy_pack_configs=target.pack_configs(),
             ),
         )

@@ -172,7 +172,7 @@ def preview(engine: Engine) -> None:
         "preview",
         lambda: engine.stack.preview(
             on_output=engine.settings.on_output,
-            policy_packs=engine.target.packs(),
+            policy_packs=engine.policy_packs,
             policy_pack_configs=engine.target.pack_configs(),
         ),
     )

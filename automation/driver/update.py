@@ -42,7 +42,7 @@ def update(engine: Engine) -> dict[str, Any]:
             lambda: engine.stack.up(
                 on_output=settings.on_output,
                 plan=plan,
-                policy_packs=engine.target.packs(),
+                policy_packs=engine.policy_packs,
                 policy_pack_configs=engine.target.pack_configs(),
             ),
         )

@@ -186,9 +186,27 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+def offline_home(settings: EngineSettings) -> Path:
+    return settings.state_dir / "offline" / "home"
+
+
+def install_offline_provider(settings: EngineSettings, program_python: str) -> list[tuple[str, str]]:
+    """The offline provider registered, in the offline runs' own PULUMI_HOME, under every (package, version) the
+    program's interpreter has installed (automation/offline_provider: the real CLI then loads it in place of
+    pulumi-resource-aws and the rest)."""
+    from ..offline_provider import PluginError, install_offline_plugins, required_packages
+
+    try:
+        packages = required_packages(program_python)
+        install_offline_plugins(ensure_dir(offline_home(settings)), packages)
+    except PluginError as exc:
+        raise DriverError(f"--offline: {exc}") from exc
+    return packages
+
+
 def offline_env(settings: EngineSettings) -> dict[str, str]:
     """Faults and fixtures for the offline provider (DESIGN.md section 9), and a PULUMI_HOME of its own."""
-    values = {"PULUMI_HOME": str(ensure_dir(settings.state_dir / "offline" / "home"))}
+    values = {"PULUMI_HOME": str(ensure_dir(offline_home(settings))), "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING": "true"}
     if settings.offline_faults:
         values["NETKIT_OFFLINE_FAULTS"] = json.dumps(settings.offline_faults)
     if settings.offline_fixtures is not None:
