@@ -142,6 +142,7 @@ def remove_own_locks(backend_url: str, project: str, stack: str, our_pids: Itera
         mine = own_locks(locks, pids, hostname)
         for lock in mine:
             Path(lock.key).unlink(missing_ok=True)
+            Path(f"{lock.key}.attrs").unlink(missing_ok=True)  # gocloud's fileblob keeps metadata beside it
     elif kind == "s3":
         client, bucket, locks = s3_locks(backend_url, project, stack)
         mine = own_locks(locks, pids, hostname)
