@@ -54,8 +54,14 @@ def add_parsers(sub: Any) -> None:
             p.add_argument("--keep", action="store_true", help="do not destroy the stack at the end")
             p.add_argument("--skip-checks", action="store_true", help="skip the boto3 post-deploy checks")
         _engine_options(p)
-    destroy = eph_sub.add_parser("destroy", help="destroy and remove an ephemeral stack and its workspace")
-    destroy.add_argument("name", help="the stack name `ephemeral create` printed")
+    destroy = eph_sub.add_parser(
+        "destroy",
+        help="resolve pending operations, destroy and remove an ephemeral stack (a CI cleanup job's command)",
+        description="Resolve the operations a stopped run left pending, destroy (ENI phases first) and remove an "
+        "ephemeral stack, named directly or by the run record of `ephemeral run --outputs-file`.",
+    )
+    destroy.add_argument("name", nargs="?", default=None, help="the stack name `ephemeral create` printed")
+    destroy.add_argument("--record", type=Path, default=None, help="take the stack name from this run record")
     _engine_options(destroy)
 
     reaper = sub.add_parser(
@@ -65,6 +71,12 @@ def add_parsers(sub: Any) -> None:
         "Stacks without an expiry are never touched, so it is safe to run on a schedule.",
     )
     reaper.add_argument("--dry-run", action="store_true", help="only print what would be removed")
+    reaper.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="tear down at most this many stacks per run (bounds the job's duration; the next run takes the rest)",
+    )
     _engine_options(reaper)
 
 
@@ -208,11 +220,13 @@ def run(args: argparse.Namespace) -> int:
     if args.command in ("preview", "up", "destroy"):
         record = runs.run_environment(args.command, _target(args.stack), settings, args.outputs_file)
     elif args.command == "reap":
-        for line in runs.reap(_target("dev"), settings, args.dry_run) or ["nothing expired"]:
+        if args.limit is not None and args.limit < 1:
+            raise ValueError("--limit must be at least 1")
+        for line in runs.reap(_target("dev"), settings, args.dry_run, limit=args.limit) or ["nothing expired"]:
             print(line)
         return EXIT_PASSED
     elif args.ephemeral_command == "destroy":
-        record = runs.ephemeral_destroy(args.name, _target("dev"), settings, args.outputs_file)
+        record = runs.ephemeral_destroy(_stack_to_destroy(args), _target("dev"), settings, args.outputs_file)
     else:
         options = runs.EphemeralOptions(
             prefix=args.prefix,
@@ -237,6 +251,23 @@ def run(args: argparse.Namespace) -> int:
     for step in record.steps:
         print(f"done: {step}")
     return EXIT_PASSED
+
+
+def _stack_to_destroy(args: argparse.Namespace) -> str:
+    """The stack named on the command line, or the one in a run record (`--record`); exactly one of them."""
+    import json
+
+    if (args.name is None) == (args.record is None):
+        raise ValueError("name the stack or pass --record FILE (exactly one of them)")
+    if args.name is not None:
+        return str(args.name)
+    try:
+        stack = json.loads(args.record.read_text()).get("stack")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ValueError(f"--record {args.record}: not a readable run record ({type(exc).__name__})") from None
+    if not isinstance(stack, str) or not stack or stack.startswith("("):
+        raise ValueError(f"--record {args.record}: the run stopped before it created a stack")
+    return stack
 
 
 def _verifier(region: str, endpoint: str | None) -> Any:

@@ -378,6 +378,7 @@ def reap(
     dry_run: bool,
     now: datetime | None = None,
     env: Mapping[str, str] | None = None,
+    limit: int | None = None,
 ) -> list[str]:
     """Tear down and remove each stack of the backend whose expiry (tag, else name suffix) has passed. Stacks
     without a readable expiry are never touched."""
@@ -419,6 +420,9 @@ def reap(
             continue
         if dry_run:
             actions.append(f"would destroy and remove {name} (expired {expires})")
+            continue
+        if limit is not None and sum(a.startswith(("destroyed", "FAILED")) for a in actions) >= limit:
+            actions.append(f"left {name} for the next run (--limit {limit})")
             continue
         try:
             ephemeral_destroy(name, target, settings, env=env)

@@ -117,7 +117,8 @@ def worst_case_seconds(settings: EngineSettings, checks_seconds: float = 300.0) 
     - `teardown`: `destroy` / `ephemeral destroy`: export, resolve pending creates (refresh), the ENI phases and
       destroy attempts (retried on dependency violations until the ENI budget ends; the last one may start just
       before it), remove, final export.
-    - `ephemeral`: both in one job (`ephemeral run` without --keep)."""
+    - `ephemeral`: both in one job (`ephemeral run` without --keep).
+    - `preview`: open the stack, the preview, the final export."""
     meta = retried_seconds(settings, settings.metadata_timeout_seconds + stop_seconds(settings, metadata=True))
     one_engine_call = settings.timeout_seconds + stop_seconds(settings)
     engine = retried_seconds(settings, one_engine_call)
@@ -131,4 +132,5 @@ def worst_case_seconds(settings: EngineSettings, checks_seconds: float = 300.0) 
         + meta  # stack rm
         + meta  # final export
     )
-    return {"update": update, "teardown": teardown, "ephemeral": update + teardown}
+    preview = meta + engine + meta
+    return {"update": update, "teardown": teardown, "ephemeral": update + teardown, "preview": preview}

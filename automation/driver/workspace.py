@@ -61,7 +61,7 @@ def backend_url(settings: EngineSettings, env: Mapping[str, str]) -> str:
         return f"file://{(settings.state_dir / 'offline' / 'state').resolve()}"
     if settings.emulator_url:
         return f"file://{(settings.state_dir / 'emulator' / 'state').resolve()}"
-    url = settings.backend_url or env.get("PULUMI_BACKEND_URL") or ""
+    url = (settings.backend_url or "").strip() or env.get("PULUMI_BACKEND_URL") or ""
     if url.strip():
         return url.strip()
     if in_ci(env):
