@@ -206,9 +206,14 @@ def _engine_settings(args: argparse.Namespace) -> Any:
 
 
 def _pulumi_cli() -> str | None:
-    """The CLI the project pins (`make pulumi-cli` builds it into .tools/bin), else None: `pulumi` on PATH."""
-    built = Path(__file__).resolve().parent.parent / ".tools" / "bin" / "pulumi"
-    return str(built) if built.is_file() else None
+    """$NETKIT_PULUMI_CLI, the CLI `make pulumi-cli` builds (.tools/bin), else `pulumi` on PATH (real_engine/tools.py);
+    None when there is none (the driver then says how to get one)."""
+    from .real_engine.tools import CliNotFound, find_pulumi_cli
+
+    try:
+        return str(find_pulumi_cli())
+    except CliNotFound:
+        return None
 
 
 def run(args: argparse.Namespace) -> int:

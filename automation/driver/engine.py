@@ -44,19 +44,20 @@ from .settings import METADATA_GRACE_SECONDS, EngineSettings, Target
 from .workspace import engine_env, install_offline_provider, is_private_copy, offline_env
 
 T = TypeVar("T")
-PROGRAM_HOST = Path(__file__).resolve().parent.parent / "real_engine" / "program_host.py"
 
 
 def program_host_argv(program_dir: Path) -> ArgvBuilder:
     """Commands that run the program go through `program_host` under the program's own interpreter, which serves
     the program with pulumi.automation's LanguageServer and gives the CLI `--client=...` (there is no Python
     language host here); the rest run the CLI directly."""
+    from ..real_engine.tools import program_host_argv as host_argv
+
     python = program_python(program_dir)
 
     def build(pulumi: str, args: list[str], cwd: str) -> list[str]:
         verb = next((a for a in args if not a.startswith("-")), "")
-        if verb in PROGRAM_COMMANDS and PROGRAM_HOST.is_file():
-            return [python, str(PROGRAM_HOST), "--program", cwd, "--", pulumi, *args]
+        if verb in PROGRAM_COMMANDS:
+            return host_argv(python, Path(cwd), None, Path(pulumi), args)
         return [pulumi, *args]
 
     return build
