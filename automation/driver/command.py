@@ -159,8 +159,8 @@ class InterruptibleCommand(PulumiCommand):
         )
 
 
-def program_python(program_dir: Path) -> str:
-    """The program's interpreter: its Pulumi.yaml `virtualenv` option (relative to the program), else ours."""
+def program_virtualenv(program_dir: Path) -> Path | None:
+    """The program's Pulumi.yaml `virtualenv` option (relative to the program) when it holds an interpreter."""
     import yaml
 
     try:
@@ -172,7 +172,12 @@ def program_python(program_dir: Path) -> str:
     venv = options.get("virtualenv") if isinstance(options, dict) else None
     if isinstance(venv, str) and venv:
         path = Path(venv) if Path(venv).is_absolute() else program_dir / venv
-        candidate = path / "bin" / "python"
-        if candidate.exists():
-            return str(candidate)
-    return sys.executable
+        if (path / "bin" / "python").exists():
+            return path.resolve()
+    return None
+
+
+def program_python(program_dir: Path) -> str:
+    """The program's interpreter: its virtualenv's, else ours."""
+    venv = program_virtualenv(program_dir)
+    return str(venv / "bin" / "python") if venv is not None else sys.executable

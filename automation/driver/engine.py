@@ -22,7 +22,14 @@ import yaml
 from pulumi import automation as auto
 
 from . import locks, signals
-from .command import PROGRAM_COMMANDS, ArgvBuilder, InterruptibleCommand, direct_argv, program_python
+from .command import (
+    PROGRAM_COMMANDS,
+    ArgvBuilder,
+    InterruptibleCommand,
+    direct_argv,
+    program_python,
+    program_virtualenv,
+)
 from .errors import (
     DriverError,
     EngineTimeoutError,
@@ -76,6 +83,16 @@ def pack_arguments(target: Target, pulumi: str, packs_dir: Path) -> list[str]:
     return [str(policy_pack_executable(Path(pack), packs_dir)) for pack in packs]
 
 
+def error_summary(text: str, limit: int = 5) -> str:
+    """The CLI's `error:` lines (its diagnostics say what failed), else the end of its output."""
+    seen: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("error:") and stripped not in seen:
+            seen.append(stripped)
+    return "; ".join(seen[:limit])[:1500] if seen else text.strip()[-800:]
+
+
 def project_name(work_dir: Path) -> str:
     try:
         return str((yaml.safe_load((work_dir / "Pulumi.yaml").read_text()) or {}).get("name", ""))
@@ -109,6 +126,12 @@ class Engine:
         if backend.startswith("file://"):  # the CLI does not create a local backend's directory itself
             Path(backend[len("file://") :].split("?")[0]).mkdir(parents=True, exist_ok=True)
         extra = offline_env(settings) if settings.offline else {}
+        venv = program_virtualenv(work_dir)
+        if venv is not None:
+            # The CLI hands a project's runtime options to provider plugins as PULUMI_RUNTIME_<OPTION>
+            # (pkg/resource/plugin/provider_plugin.go); a program served with --client gives it none, so the
+            # dynamic-provider plugin (pulumi-resource-pulumi-python) would not find the program's virtualenv.
+            extra = {"PULUMI_RUNTIME_VIRTUALENV": str(venv), **extra}
         if settings.offline:
             install_offline_provider(settings, program_python(work_dir))
         self.command = InterruptibleCommand(
@@ -190,9 +213,15 @@ class Engine:
                 f"changed since the preview): {'; '.join(lines[:3]) or 'see the output'}"
             )
         problem = credentials_problem(text)
+        if problem is not None and self.settings.offline:
+            return DriverError(
+                f"{describe}: offline, yet something asked AWS for credentials ({problem}): a dynamic provider of "
+                "the program calls AWS itself, which the offline provider cannot stand in for. Run an environment "
+                "without it offline, or use --emulator"
+            )
         if problem is not None:
             return credentials_error(problem, describe, time.monotonic() - self.started)
-        return DriverError(f"{describe} failed: {str(exc).strip()[-2000:]}")
+        return DriverError(f"{describe} failed: {error_summary(text)}")
 
     def stop_engine(self, describe: str, why: str, grace: float | None = None) -> None:
         """The deadline passed or the driver was signalled: stop the CLI, confirm it gone, then see to the lock."""
