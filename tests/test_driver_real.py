@@ -316,3 +316,35 @@ def test_sigterm_to_the_driver_during_up_stops_the_cli_and_writes_the_record(tmp
     # the provider honours Cancel on the first SIGINT: the create ends, nothing is left pending
     assert record["pending_operations"] == [] and record["resources_in_state"] is not None
     assert "^C received; cancelling" in output
+
+
+def test_a_killed_driver_leaves_no_engine_running(tmp_path: Path, program: Path) -> None:
+    """SIGKILL cannot be caught: the CLI's session must still not outlive the driver (PR_SET_PDEATHSIG)."""
+    state, out = tmp_path / "state", tmp_path / "up.json"
+    pack = FIXTURES / "driver_pack"
+    driver = subprocess.Popen(
+        [sys.executable, "-c", SIGTERM_SCRIPT, str(program), str(pack), str(state), str(out), str(CLI)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert driver.stdout is not None
+    deadline = time.monotonic() + 90
+    for line in driver.stdout:
+        if "nat creating" in line or time.monotonic() > deadline:
+            break
+    home = state / "offline" / "home"
+    assert processes_with_home(home)  # the CLI, program_host and the provider are running
+    driver.kill()
+    driver.wait(10)
+    deadline = time.monotonic() + 30
+    while processes_with_home(home) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = {pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in processes_with_home(home)}
+    assert left == {}
+    # What the real CLI does then: it gets SIGTERM (program_host's PR_SET_PDEATHSIG), starts cancelling, and dies of
+    # SIGPIPE writing "SIGTERM received" to the dead driver's pipe (Go exits on EPIPE on fd 1/2): its lock stays,
+    # naming its own pid, for a human or the next run on this host (docs/driver.md, "Limits").
+    for lock in (state / "offline" / "state").glob(".pulumi/locks/**/*.json"):
+        assert json.loads(lock.read_text())["hostname"] == os.uname().nodename

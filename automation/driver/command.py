@@ -14,7 +14,10 @@ session still running, which the driver kills before it exits (`kill_all`), so n
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -33,10 +36,21 @@ from .processes import StopReport, kill_session, stop_process
 # Commands that run the program (the CLI needs a language runtime for them): served through program_host.
 PROGRAM_COMMANDS = frozenset({"up", "preview", "refresh", "destroy"})
 
+_PR_SET_PDEATHSIG = 1
+# looked up once here: between fork and exec (preexec_fn) nothing may start a process or take an import lock
+_LIBC_NAME = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+_LIBC = ctypes.CDLL(_LIBC_NAME, use_errno=True) if _LIBC_NAME else None
 _RUNNING: set[subprocess.Popen[str]] = set()
 _RUNNING_LOCK = threading.Lock()
 
 ArgvBuilder = Callable[[str, list[str], str], list[str]]
+
+
+def _die_with_parent(death_signal: int) -> None:
+    """In the child before exec: receive `death_signal` when the driver's thread that started it dies (Linux
+    PR_SET_PDEATHSIG; a no-op elsewhere). The starting thread lives until the command ends (engine.py waits in it)."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, death_signal, 0, 0, 0)
 
 
 def direct_argv(pulumi: str, args: list[str], cwd: str) -> list[str]:
@@ -105,8 +119,13 @@ class InterruptibleCommand(PulumiCommand):
                 tail.append(stripped)
             stream.close()
 
+        argv = self._argv(self.command, args, cwd)
+        # If the driver itself is killed (SIGKILL cannot be caught), its child must not run on: the CLI gets
+        # SIGTERM (its graceful cancel; the lock is released), program_host gets SIGKILL and then gives the CLI
+        # SIGTERM itself (program_host.py `_die_with_parent`).
+        death_signal = signal.SIGTERM if argv[0] == self.command else signal.SIGKILL
         with subprocess.Popen(
-            self._argv(self.command, args, cwd),
+            argv,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -114,6 +133,7 @@ class InterruptibleCommand(PulumiCommand):
             env=env,
             encoding="utf-8",
             start_new_session=True,  # its own session and process group: ours to signal, never our own
+            preexec_fn=lambda: _die_with_parent(death_signal),
         ) as process:
             assert process.stdout is not None and process.stderr is not None
             with self._lock:

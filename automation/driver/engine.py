@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import socket
+import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -80,7 +82,24 @@ def pack_arguments(target: Target, pulumi: str, packs_dir: Path) -> list[str]:
         return packs
     from ..real_engine.tools import policy_pack_executable
 
-    return [str(policy_pack_executable(Path(pack), packs_dir)) for pack in packs]
+    return [
+        str(_dies_with_its_parent(policy_pack_executable(Path(pack), packs_dir / "inner"), packs_dir)) for pack in packs
+    ]
+
+
+_TIE = "import ctypes, os, sys; ctypes.CDLL(None).prctl(1, 15, 0, 0, 0); os.execv(sys.argv[1], sys.argv[1:])"
+
+
+def _dies_with_its_parent(executable: Path, into: Path) -> Path:
+    """The pack executable, started with PR_SET_PDEATHSIG = SIGTERM (kept across exec): a policy pack does not watch
+    its parent, so if the CLI dies without closing it (killed, or dead of SIGPIPE after the driver was killed) the
+    pack would run on forever."""
+    wrapper = into / executable.name
+    wrapper.write_text(
+        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -c {shlex.quote(_TIE)} {shlex.quote(str(executable))} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return wrapper
 
 
 def error_summary(text: str, limit: int = 5) -> str:
