@@ -189,24 +189,23 @@ def nats_per_az(ec2: Any, stack_tag: str) -> Reading:
 
 
 def stack_vpc(ec2: Any, needs: StackNeeds) -> Reading:
-    """The stack's VPC if it is already deployed: tagged netkit:stack=<stack> and Name=<the program's VPC name>."""
-    if not needs.stack_tag or not needs.vpc_name:
-        return Reading(None, "the program creates no VPC of its own" if not needs.vpc_name else "no netkit:stack tag")
+    """The stack's VPC if it is already deployed: the one VPC tagged netkit:stack=<stack> (and Name=<the
+    program's VPC name> when it has one), with its subnets by Name tag."""
+    if not needs.creates_vpc or not needs.stack_tag:
+        why = "the program creates no VPC of its own" if not needs.creates_vpc else "the VPC has no netkit:stack tag"
+        return Reading(None, why)
 
     def read() -> StackVpc | None:
-        filters = [
-            {"Name": f"tag:{STACK_TAG}", "Values": [needs.stack_tag]},
-            {"Name": "tag:Name", "Values": [needs.vpc_name]},
-        ]
+        filters = [{"Name": f"tag:{STACK_TAG}", "Values": [needs.stack_tag]}]
+        if needs.vpc_name:
+            filters.append({"Name": "tag:Name", "Values": [needs.vpc_name]})
         vpcs = _call("DescribeVpcs", lambda: ec2.describe_vpcs(Filters=filters))["Vpcs"]
         if len(vpcs) != 1:
             return None
         vpc_id = vpcs[0]["VpcId"]
-        subnets = _call(
-            "DescribeSubnets", lambda: ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
-        )
-        named = {_tag(s, "Name"): s["SubnetId"] for s in subnets["Subnets"] if _tag(s, "Name")}
-        return StackVpc(vpc_id, named)
+        in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+        subnets = _call("DescribeSubnets", lambda: ec2.describe_subnets(Filters=in_vpc))["Subnets"]
+        return StackVpc(vpc_id, {_tag(s, "Name"): s["SubnetId"] for s in subnets if _tag(s, "Name")})
 
     return _read("ec2 DescribeVpcs, DescribeSubnets (by the stack's tags)", read)
 

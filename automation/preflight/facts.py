@@ -34,6 +34,10 @@ class Reading:
         return cls(None, source, problem)
 
 
+def _not_read() -> Reading:
+    return Reading.failed("not read")
+
+
 @dataclass(frozen=True)
 class LambdaConcurrency:
     """`lambda get-account-settings`: AccountLimit.ConcurrentExecutions / UnreservedConcurrentExecutions
@@ -75,18 +79,18 @@ class AccountFacts:
     """Everything the preflight read for one region. Each field is a Reading; see the verdicts for their use."""
 
     region: str
-    stack_vpc: Reading = field(default_factory=Reading)  # StackVpc | None
-    eip_quota: Reading = field(default_factory=Reading)  # int
-    eips_allocated: Reading = field(default_factory=Reading)  # (all, the stack's own) ints
-    nat_quota: Reading = field(default_factory=Reading)  # int, per AZ
-    nats_per_az: Reading = field(default_factory=Reading)  # dict AZ -> other stacks' NAT gateways
-    eni_quota: Reading = field(default_factory=Reading)  # int, per region
-    enis: Reading = field(default_factory=Reading)  # (in the region, in the stack's own VPC) ints
-    lambda_eni_quota: Reading = field(default_factory=Reading)  # int, Hyperplane ENIs per VPC
-    lambda_concurrency: Reading = field(default_factory=Reading)  # LambdaConcurrency
-    own_reserved: Reading = field(default_factory=Reading)  # int: reserved concurrency the stack's functions hold
-    block_public_access: Reading = field(default_factory=Reading)  # BlockPublicAccess
-    exclusions: Reading = field(default_factory=Reading)  # list[Exclusion]
+    stack_vpc: Reading = field(default_factory=_not_read)  # StackVpc | None
+    eip_quota: Reading = field(default_factory=_not_read)  # int
+    eips_allocated: Reading = field(default_factory=_not_read)  # (all, the stack's own) ints
+    nat_quota: Reading = field(default_factory=_not_read)  # int, per AZ
+    nats_per_az: Reading = field(default_factory=_not_read)  # dict AZ -> other stacks' NAT gateways
+    eni_quota: Reading = field(default_factory=_not_read)  # int, per region
+    enis: Reading = field(default_factory=_not_read)  # (in the region, in the stack's own VPC) ints
+    lambda_eni_quota: Reading = field(default_factory=_not_read)  # int, Hyperplane ENIs per VPC
+    lambda_concurrency: Reading = field(default_factory=_not_read)  # LambdaConcurrency
+    own_reserved: Reading = field(default_factory=_not_read)  # int: reserved concurrency the stack's functions hold
+    block_public_access: Reading = field(default_factory=_not_read)  # BlockPublicAccess
+    exclusions: Reading = field(default_factory=_not_read)  # list[Exclusion]
 
     def to_json(self) -> dict[str, Any]:
         """The numbers other commands reuse (`netkit check --account-facts`), flat and named for people."""

@@ -88,7 +88,8 @@ class StackNeeds:
     stack: str
     region: str
     stack_tag: str = ""  # value of netkit:stack on the program's resources: finds what a deployed stack owns
-    vpc_name: str = ""  # Name tag of the VPC the program creates ("" = it creates none: a shared network)
+    creates_vpc: bool = False  # False: the functions use another stack's network (a shared VPC)
+    vpc_name: str = ""  # Name tag of the VPC the program creates (finds it again once deployed)
     eips: list[str] = field(default_factory=list)  # Elastic IPs the program allocates (resource names)
     nat_azs: dict[str, int] = field(default_factory=dict)  # AZ -> zonal/manual-mode NAT gateways there
     reserved: dict[str, int] = field(default_factory=dict)  # function -> reserved concurrency (>= 0)
@@ -123,7 +124,7 @@ class StackNeeds:
             "hyperplane_enis": self.hyperplane_enis(),
             "other_enis": self.other_enis,
             "internet_paths": [{"kind": p.kind, "subnets": list(p.subnets), "what": p.what} for p in self.paths],
-            "creates_vpc": bool(self.vpc_name),
+            "creates_vpc": self.creates_vpc,
         }
 
 
@@ -221,7 +222,7 @@ def _paths(graph: Graph, needs: StackNeeds) -> None:
     for lb in graph.of_type(*LOAD_BALANCERS):
         if lb.get("internal") is True or lb.get("loadBalancerType") == "gateway":
             continue
-        subnets = tuple(subnet_label(s) for s in graph.refs(lb, "subnets", lb.get("subnets"), SUBNET))
+        subnets = tuple(sorted(subnet_label(s) for s in graph.refs(lb, "subnets", lb.get("subnets"), SUBNET)))
         front = " behind Global Accelerator" if graph.of_type(ACCELERATOR) else ""
         needs.paths.append(InternetPath(INGRESS, subnets, f"internet-facing load balancer {lb.name}{front}"))
 
@@ -247,9 +248,10 @@ def stack_needs(
     needs = StackNeeds(stack, region, capacity=capacity or CapacityInputs(), graph=graph, notes=list(notes or []))
     needs.stack_tag = _stack_tag(graph)
     vpcs = graph.of_type(VPC)
+    needs.creates_vpc = bool(vpcs)
     if len(vpcs) == 1:
         name = vpcs[0].tags().get("Name")
-        needs.vpc_name = name if isinstance(name, str) and name else vpcs[0].name
+        needs.vpc_name = name if isinstance(name, str) else ""
     elif len(vpcs) > 1:
         needs.notes.append(f"the program creates {len(vpcs)} VPCs: Block Public Access exclusions are not looked up")
     needs.eips = [e.name for e in graph.of_type(EIP)]

@@ -187,7 +187,7 @@ def hyperplane_enis(needs: StackNeeds, facts: AccountFacts) -> Check:
     if unread:
         return unread
     quota: int = facts.lambda_eni_quota.value
-    shared = "" if needs.vpc_name else "; the VPC is another stack's: its other functions' ENIs are not counted"
+    shared = "" if needs.creates_vpc else "; the VPC is another stack's: its other functions' ENIs are not counted"
     summary = f"{what}; the quota is {quota} per VPC ({facts.lambda_eni_quota.source}){shared}"
     numbers = {"needed": need, "quota": quota}
     if need <= quota:
