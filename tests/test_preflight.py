@@ -352,3 +352,17 @@ def test_cli_preflight_errors_exit_2(argv: list[str], message: str, capsys: pyte
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_service_quotas_default_when_no_value_was_applied() -> None:
+    """GetServiceQuota answers NoSuchResourceException for a quota never changed: AWS's default is the value."""
+    quotas, stub = stubbed("service-quotas")
+    stub.add_client_error("get_service_quota", "NoSuchResourceException", http_status_code=400)
+    quota = {"ServiceCode": "lambda", "QuotaCode": "L-9FEE3D26", "QuotaName": "Elastic network interfaces per VPC"}
+    stub.add_response("get_aws_default_service_quota", {"Quota": {**quota, "Value": 250.0}})
+    stub.add_response("get_service_quota", {"Quota": {**quota, "Value": 400.0}})
+    with stub:
+        default = account.service_quota(quotas, account.LAMBDA_ENI_QUOTA)
+        applied = account.service_quota(quotas, account.LAMBDA_ENI_QUOTA)
+    assert (default.value, default.source.endswith("AWS default")) == (250, True)
+    assert (applied.value, applied.source.endswith("AWS default")) == (400, False)

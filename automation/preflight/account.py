@@ -53,7 +53,12 @@ COUNTED_NAT_STATES = ("pending", "available", "deleting")  # a deleting NAT gate
 
 
 class Unreadable(Exception):
-    """One call could not be answered; the message is the Reading's problem (never a value from AWS)."""
+    """One call could not be answered; the message is the Reading's problem (never a value from AWS), `code` the
+    error code AWS answered ("" when it did not answer)."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,8 @@ def _call(name: str, operation: Callable[[], Any]) -> Any:
     except bce.ClientError as exc:
         code = str(exc.response.get("Error", {}).get("Code", "error"))
         if code in DENIED:
-            raise Unreadable(f"missing permission {IAM_ACTIONS.get(name, name)} ({code})") from None
-        raise Unreadable(f"{name} answered {code}") from None
+            raise Unreadable(f"missing permission {IAM_ACTIONS.get(name, name)} ({code})", code) from None
+        raise Unreadable(f"{name} answered {code}", code) from None
     except (bce.ConnectTimeoutError, bce.ReadTimeoutError):
         raise Unreadable(f"{name} did not answer within --timeout") from None
     except ResponseParserError:
@@ -108,7 +113,7 @@ def service_quota(quotas: Any, quota: tuple[str, str, str]) -> Reading:
     try:
         answer = _call("GetServiceQuota", lambda: quotas.get_service_quota(ServiceCode=service, QuotaCode=code))
     except Unreadable as exc:
-        if "NoSuchResource" not in str(exc):
+        if exc.code != "NoSuchResourceException":
             return Reading.failed(str(exc), source)
         try:
             answer = _call(
