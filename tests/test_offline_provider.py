@@ -24,6 +24,7 @@ from automation.offline_provider import (
     FAULTS_ENV,
     FIXTURES_ENV,
     PluginError,
+    install_dynamic_provider_stand_in,
     install_offline_plugins,
     parse_faults,
     plugin_dir,
@@ -290,6 +291,24 @@ def test_a_package_without_an_sdk_echoes_inputs_with_a_deterministic_id(home: Pa
         changed = check(stub, urn, {"length": 3}).inputs
         diff = stub.Diff(provider_pb2.DiffRequest(id=created.id, urn=urn, olds=created.properties, news=changed))
         assert diff.replaces == ["length"]  # terraform-provider-random: every attribute ForceNew
+    finally:
+        plugin.close()
+
+
+def test_dynamic_provider_stand_in(home: Path, plugin_env: dict[str, str]) -> None:
+    directory = install_dynamic_provider_stand_in(home)
+    assert directory.parent == home  # inside the throwaway PULUMI_HOME
+    plugin = Plugin(directory / "pulumi-resource-pulumi-python", plugin_env)
+    try:
+        stub = plugin.stub
+        assert stub.GetPluginInfo(empty_pb2.Empty()).version == "0.1.0"
+        answer = stub.Configure(provider_pb2.ConfigureRequest(args=struct({})))
+        assert not answer.supportsPreview and not answer.acceptSecrets  # as pulumi/dynamic/__main__.py answers
+        urn = "urn:pulumi:dev::proj::pulumi-python:dynamic/netkit:Eips::eips"
+        news = {"__provider": "pickled", "functionName": "fn", "egressIps": None}
+        assert plain(check(stub, urn, news).inputs) == news
+        created = stub.Create(provider_pb2.CreateRequest(urn=urn, properties=struct(news)))
+        assert plain(created.properties) == {**news, "id": created.id}
     finally:
         plugin.close()
 

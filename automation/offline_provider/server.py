@@ -46,7 +46,7 @@ from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from automation.offline.shim import lookups
 from automation.provider_model import planned_state, policy_document
-from automation.provider_model.check import check
+from automation.provider_model.check import DEFAULTS_KEY, check
 from automation.provider_model.diff import diff
 from automation.provider_model.wire import unwrap_secrets
 
@@ -151,6 +151,10 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
             if isinstance(value, str) and value[:1] in "[{":
                 with contextlib.suppress(ValueError):
                     self.config[key] = json.loads(value)
+        if self.package == planned_state.DYNAMIC_PACKAGE:
+            # The dynamic provider's own answer (pulumi/dynamic/__main__.py Configure): no preview support, so the
+            # engine plans its creates as their inputs.
+            return provider_pb2.ConfigureResponse(acceptSecrets=False)
         return provider_pb2.ConfigureResponse(
             acceptSecrets=False,
             supportsPreview=True,
@@ -210,7 +214,7 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
         inputs = to_py(request.properties)
         _, computed, _ = type_info(type_token)
         if request.preview:
-            planned = planned_state.preview_outputs(inputs, computed)
+            planned = planned_state.preview_outputs(type_token, inputs, computed, self.region)
             return provider_pb2.CreateResponse(id="", properties=to_struct(planned))
 
         def create() -> Any:
@@ -234,7 +238,7 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
         def update() -> Any:
             if not request.preview:
                 self.faults.apply(name, "update")
-            outputs = {**olds, **{k: v for k, v in news.items() if not k.startswith("__")}}
+            outputs = {**olds, **{k: v for k, v in news.items() if k != DEFAULTS_KEY}}
             return provider_pb2.UpdateResponse(properties=to_struct(outputs))
 
         return self._guard(context, update)
@@ -260,6 +264,9 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def _answer(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
         region = str(args.get("region") or self.region)
+        answer = lookups.match_fixture(self.fixtures.get("invokes") or [], token, args)
+        if answer is not None:  # a fixture answers before a fact (the account's AZ ids are not a fact)
+            return answer
         fact = lookups.facts(token, region, planned_state.zone_id_prefix(region))
         if fact is not None:
             return dict(fact)
@@ -269,9 +276,6 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
             return dict(lookups.parse_arn(str(args.get("arn", ""))))
         if token == "aws:index/getServicePrincipal:getServicePrincipal":
             return dict(lookups.service_principal(args, region))
-        answer = lookups.match_fixture(self.fixtures.get("invokes") or [], token, args)
-        if answer is not None:
-            return answer
         raise LookupError(
             f"the program calls provider function {token}, a lookup of existing infrastructure the offline provider "
             f"cannot answer; add an entry to the fixtures file ({FIXTURES_ENV} / --fixtures FILE):\n"

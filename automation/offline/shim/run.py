@@ -354,11 +354,22 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             if remote:
                 resource_id, outputs = "", planned.unknown_outputs(every)
             elif request.custom:
+                config_known = True
                 if package != "pulumi":
-                    inputs = self._check(urn, request, inputs, cls, every)
+                    config = self.provider_config_of(request.provider, package)
+                    config_known = config is not None
+                    if config is not None:
+                        inputs = self._check(urn, request, inputs, cls, every, config)
                 where = self.region_of(request.provider)
                 resource_id, outputs = planned.planned_outputs(
-                    mode, request.type, request.name, wire.unwrap_secrets(inputs), required, stack, where
+                    mode,
+                    request.type,
+                    request.name,
+                    wire.unwrap_secrets(inputs),
+                    required,
+                    stack,
+                    where,
+                    config_known=config_known,
                 )
                 outputs = wire.annotate_secrets(outputs, inputs)  # the engine keeps the secret bit
             else:
@@ -407,13 +418,11 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             named = config.get("region")
             return named if isinstance(named, str) and named != UNKNOWN else region
 
-        def _check(self, urn: str, request: Any, inputs: dict[str, Any], cls: Any, every: dict[str, str]) -> Any:
+        def _check(
+            self, urn: str, request: Any, inputs: dict[str, Any], cls: Any, every: dict[str, str], config: Any
+        ) -> Any:
             """The provider's Check (provider_model.check) on what the engine sends it: secrets stripped (the
             provider accepts none), the secret bit put back on the checked inputs afterwards."""
-            package = request.type.split(":")[0]
-            config = self.provider_config_of(request.provider, package)
-            if config is None:
-                return inputs
             result = model_check.check(
                 request.type,
                 request.name,
