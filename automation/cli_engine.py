@@ -131,6 +131,12 @@ def _engine_options(parser: argparse.ArgumentParser) -> None:
         help="EMERGENCIES ONLY: update without the policy preview and its plan (recorded and warned about)",
     )
     parser.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="update without the account preflight (quotas, Lambda concurrency, Block Public Access; "
+        "docs/preflight.md), which stops prod when it fails (recorded and warned about)",
+    )
+    parser.add_argument(
         "--eni-timeout",
         type=float,
         default=45.0,
@@ -186,7 +192,7 @@ def _engine_settings(args: argparse.Namespace) -> Any:
         raise ValueError("--eni-timeout must be positive; --cancel-grace, --kill-wait, --interrupt-budget not negative")
     if args.offline and args.emulator:
         raise ValueError("--offline and --emulator exclude each other")
-    return EngineSettings(
+    settings = EngineSettings(
         state_dir=_program_dir() / ".netkit",
         pulumi_cli=_pulumi_cli(),
         backend_url=args.backend,
@@ -196,6 +202,7 @@ def _engine_settings(args: argparse.Namespace) -> Any:
         retry_delay_seconds=args.retry_delay,
         emulator_url=args.emulator,
         skip_gate=args.skip_gate,
+        skip_preflight=args.skip_preflight,
         cancel_grace_seconds=args.cancel_grace,
         kill_wait_seconds=args.kill_wait,
         interrupt_budget_seconds=args.interrupt_budget,
@@ -203,6 +210,15 @@ def _engine_settings(args: argparse.Namespace) -> Any:
         parking_group=args.parking_security_group,
         aws_region=args.region,
     )
+    settings.preflight = _preflight(args, settings.aws_timeout_seconds)
+    return settings
+
+
+def _preflight(args: argparse.Namespace, timeout: float) -> Any:
+    """The account preflight step of `up` and ephemeral runs (docs/preflight.md), against the emulator if any."""
+    from .preflight.step import driver_step
+
+    return driver_step(region=args.region, endpoint_url=args.emulator, timeout=timeout, offline=args.offline)
 
 
 def _pulumi_cli() -> str | None:

@@ -45,6 +45,7 @@ class EngineSettings:
     on_output: Callable[[str], None] = print
     on_progress: Callable[[str], None] = print  # phase lines, warnings: what a person watching the job reads
     skip_gate: bool = False
+    skip_preflight: bool = False  # recorded and warned about, like skip_gate
     cancel_grace_seconds: float = 120.0  # after the first SIGINT: let in-flight resource operations finish
     kill_wait_seconds: float = 10.0  # after the second SIGINT, before SIGKILL of the CLI's session
     signal_kill_wait_seconds: float = SIGNAL_KILL_WAIT_SECONDS
@@ -55,7 +56,9 @@ class EngineSettings:
     parking_group: str | None = None
     aws_region: str | None = None
     aws_timeout_seconds: float = 30.0
-    preflight: Callable[[Target], None] | None = None  # issue 21: checks before the gate, nothing changed yet
+    # issue 21 (automation/preflight/step.py): the account's limits before the gate, nothing changed yet; raises
+    # PolicyViolationError (or DriverError) when the run must stop
+    preflight: Callable[[Target], PreflightOutcome] | None = None
 
     def validate(self) -> None:
         if self.timeout_seconds <= 0 or self.attempts < 1 or self.retry_delay_seconds < 0:
@@ -64,6 +67,15 @@ class EngineSettings:
             raise DriverError("--eni-timeout must be positive, --cancel-grace and the kill wait not negative")
         if self.offline and self.emulator_url:
             raise DriverError("--offline and --emulator exclude each other: pick one stand-in for AWS")
+
+
+@dataclass(frozen=True)
+class PreflightOutcome:
+    """What the preflight step reports when the run goes on: the phase's result, its details, warnings."""
+
+    result: str
+    details: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ the terminal list every operation left pending ("may exist in AWS, not in the st
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from .engine import Engine
@@ -14,13 +15,31 @@ from .gate import gate
 
 
 def preflight(engine: Engine) -> None:
-    """The place for checks that must pass before the gate (issue 21): nothing has been previewed or changed yet."""
-    check = engine.settings.preflight
+    """The account preflight (issue 21, automation/preflight/step.py) before the gate: nothing has been previewed
+    or changed yet. It runs in the run's own workspace (a stand-in or ephemeral stack's private copy holds its stack
+    file). A stop is recorded as the phase's result and raised; `--skip-preflight` is warned about and recorded."""
+    settings = engine.settings
+    started = time.monotonic()
+    if settings.skip_preflight:
+        warning = (
+            "WARNING: --skip-preflight: the account's quotas, concurrency and Block Public Access were not checked"
+        )
+        settings.on_progress(warning)
+        engine.record.warnings.append(warning)
+        engine.phase("preflight", started, "skipped (--skip-preflight)")
+        return
+    check = settings.preflight
     if check is None:
         return
-    started = time.monotonic()
-    check(engine.target)
-    engine.phase("preflight", started, "passed")
+    try:
+        outcome = check(replace(engine.target, program_dir=engine.work_dir))
+    except DriverError as exc:
+        engine.phase("preflight", started, "stopped before any change", [str(exc)])
+        raise
+    for warning in outcome.warnings:
+        settings.on_progress(warning)
+        engine.record.warnings.append(warning)
+    engine.phase("preflight", started, outcome.result, outcome.details)
 
 
 def update(engine: Engine) -> dict[str, Any]:
