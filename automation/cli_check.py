@@ -129,6 +129,13 @@ def add_parser(sub: Any) -> None:
         "--fixtures", metavar="FILE", type=Path, default=None, help="YAML answers for lookups and stack references"
     )
     check.add_argument(
+        "--account-facts",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="JSON of `aws preflight`: the capacity rule uses the account's Lambda concurrency, not accountConcurrency",
+    )
+    check.add_argument(
         "--timeout", metavar="SECONDS", type=_seconds, default=600.0, help="seconds the program may run (default: 600)"
     )
     check.add_argument(
@@ -254,6 +261,7 @@ def _check(args: argparse.Namespace) -> Any:
     from .offline.engine import ProgramError
     from .offline.pack_process import PolicyPackError
     from .offline.stack_config import ProgramLoadError
+    from .preflight.facts import AccountFactsError, load_account_concurrency
 
     if args.program is None and not any((Path.cwd() / name).is_file() for name in ("Pulumi.yaml", "__main__.py")):
         raise _CheckFailed(
@@ -261,6 +269,7 @@ def _check(args: argparse.Namespace) -> Any:
             "directory or pass --program DIR"
         )
     try:
+        facts = load_account_concurrency(args.account_facts) if args.account_facts is not None else None
         return run_check(
             program_dir=args.program if args.program is not None else Path.cwd(),
             stack=args.stack or "dev",
@@ -271,10 +280,11 @@ def _check(args: argparse.Namespace) -> Any:
             stack_named=args.stack is not None,
             fixtures=args.fixtures,
             timeout=args.timeout,
+            account_facts=facts,
         )
     except ProgramError as exc:
         raise _CheckFailed(str(exc), exc.program_traceback) from None
-    except (ProgramLoadError, PolicyPackError, DuplicateResourceError) as exc:
+    except (ProgramLoadError, PolicyPackError, DuplicateResourceError, AccountFactsError) as exc:
         raise _CheckFailed(str(exc)) from None
     except Interrupted:
         raise

@@ -114,6 +114,14 @@ def project_from(program: Path | None, policy_pack: Path | None = None, policy_c
     return project
 
 
+def netkit_pack_dir() -> Path | None:
+    """netkit's own pack, to read from and never write to: `policies/` in a checkout, else the copy shipped in the
+    distribution; None when neither is there."""
+    from .check import DEFAULT_PACK, in_repository, shipped_pack  # check.py imports this module
+
+    return DEFAULT_PACK if in_repository() else shipped_pack()
+
+
 @contextmanager
 def pack_for_run(project: Project) -> Iterator[Path]:
     """The policy pack directory for the duration of a run: `--policy-pack`, else netkit's own pack: `policies/` in

@@ -198,9 +198,13 @@ def test_the_readme_deploy_commands_run_offline(project: UserProject) -> None:
         "PATH": f"{Path(cli).parent}{os.pathsep}{clean_env(project.venv)['PATH']}",
         "PULUMI_CONFIG_PASSPHRASE": "user-project-test",
     }
+    said = {}
     for argv in readme_commands("deploy"):
         result = project.run(argv, **env)
         assert result.returncode == 0, f"{shlex.join(argv)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        said[argv[1]] = result.stdout
+    assert re.search(r"lambda-netkit@v\S+ \(local: ", said["preview"]), "the shipped pack was attached"
+    assert "gate" in said["up"] and re.search(r"\+ \d+ created", said["up"]), said["up"][-2000:]
     assert files_under(project.site_packages) == before, "netkit wrote into the installed package"
     assert (project.root / ".netkit").is_dir(), "the state lives in the project"
 
