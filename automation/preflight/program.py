@@ -46,7 +46,10 @@ def program_needs(
     environment = config.get("netkit:environment") or stack
     pack = netkit_pack_dir()  # read only: a name (dev, staging, prod) or the environment picks one of its configs
     try:
-        policy_config = policy_config_path(policy_config, pack, environment) if pack is not None else policy_config
+        if pack is not None:
+            config_file = policy_config_path(policy_config, pack, environment)
+        else:
+            config_file = Path(policy_config) if policy_config is not None else None
     except ProjectError as exc:
         raise PolicyConfigError(str(exc)) from None
     run = run_program(program_dir, stack, "preview", config, timeout=timeout)
@@ -54,4 +57,4 @@ def program_needs(
     notes = []
     if run.unknown_lookups:
         notes.append("lookups answered unknown offline: " + ", ".join(sorted(set(run.unknown_lookups))))
-    return stack_needs(graph, stack, config.region, capacity_inputs(policy_config), notes)
+    return stack_needs(graph, stack, config.region, capacity_inputs(config_file), notes)
