@@ -371,9 +371,9 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                     stack,
                     where,
                     config_known=config_known,
+                    # An update's AZ values only as given or from the fixtures' mapping (issue 17): the model's rule.
+                    zone_mapping=lookups.zone_mapping(invokes, where),
                 )
-                if mode != "preview":  # AZ values only as given or from the fixtures' mapping (issue 17)
-                    outputs = lookups.settle_zones(inputs, outputs, lookups.zone_mapping(invokes, where))
                 outputs = wire.annotate_secrets(outputs, inputs)  # the engine keeps the secret bit
             else:
                 resource_id, outputs = "", {}
@@ -462,9 +462,16 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 outputs = self._stack_reference(str(inputs.get("name") or request.id))
             else:
                 required, _ = output_shapes(_CLASSES.get(request.type))
-                _, outputs = planned.planned_outputs(mode, request.type, request.name, inputs, required, stack, region)
-                if mode != "preview":
-                    outputs = lookups.settle_zones(inputs, outputs, lookups.zone_mapping(invokes, region))
+                _, outputs = planned.planned_outputs(
+                    mode,
+                    request.type,
+                    request.name,
+                    inputs,
+                    required,
+                    stack,
+                    region,
+                    zone_mapping=lookups.zone_mapping(invokes, region),
+                )
             outputs["id"] = request.id
             record = _record(
                 urn, request.type, request.name, True, request.parent, request.provider, inputs, outputs, request.id
