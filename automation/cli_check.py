@@ -183,7 +183,9 @@ def _console(file: Any = None) -> Console:
 
 
 def _render(report: Any, fmt: str, path: Path | None, verbose: bool) -> None:
-    from .offline.report import render_json, render_sarif, render_text
+    from .offline.report import render_json
+    from .offline.sarif import render_sarif
+    from .offline.text_report import render_text
 
     if fmt == "text":
         if path is None:

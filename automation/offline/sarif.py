@@ -12,6 +12,7 @@ policies that could not decide are tool notifications.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from .analyzer import PolicyMeta
@@ -145,3 +146,7 @@ def sarif_document(report: Report, policy_descriptions: dict[str, str] | None = 
             }
         ],
     }
+
+
+def render_sarif(report: Report, policy_descriptions: dict[str, str] | None = None) -> str:
+    return json.dumps(sarif_document(report, policy_descriptions), indent=2)
