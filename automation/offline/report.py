@@ -166,3 +166,12 @@ def cost_estimate(resources: list[RecordedResource], environment: str, region: s
 
 def render_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2)
+
+
+def error_document(message: str, exit_code: int, program_traceback: str = "") -> dict[str, Any]:
+    """What `--format json` prints when the check could not report (exit 2, or 130/143 when interrupted): the same
+    one line as stderr, so a CI step parsing stdout always gets a JSON document."""
+    error: dict[str, Any] = {"message": message, "exit_code": exit_code}
+    if program_traceback:
+        error["program_traceback"] = program_traceback
+    return {"error": error}
