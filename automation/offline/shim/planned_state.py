@@ -17,6 +17,7 @@ Engine facts reproduced here (pulumi/pulumi at /work/.mirror/pulumi+pulumi/repo)
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # sdk/go/common/resource/plugin/rpc.go UnknownStringValue
@@ -150,6 +151,20 @@ def doc_ip(seed: str, block: str = "203.0.113") -> str:
 
 def is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def secret_values(value: Any, inside: bool = False) -> list[str]:
+    """The strings (and JSON forms of other scalars) inside every value marked secret in a wire value: what must
+    never be printed (the checker masks them; the shim redacts them in fixture hints)."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return secret_values(value.get("value"), True)
+        return [leaf for v in value.values() for leaf in secret_values(v, inside)]
+    if isinstance(value, list | tuple):
+        return [leaf for v in value for leaf in secret_values(v, inside)]
+    if not inside or value is None or isinstance(value, bool):
+        return []
+    return [value if isinstance(value, str) else json.dumps(value)]
 
 
 def downgrade(value: Any) -> Any:

@@ -75,7 +75,8 @@ RULE = Rule(
         "Store the value in Secrets Manager or SSM Parameter Store and pass VpcFunctionArgs.secrets={'VAR': "
         "SecretRef('secretsmanager', secret.arn)}."
     ),
-    config_schema={"allowPatterns": {"type": "array", "items": {"type": "string"}, "default": []}},
+    # `format: regex`: the engine (gojsonschema) and the offline check refuse a pattern that does not compile.
+    config_schema={"allowPatterns": {"type": "array", "items": {"type": "string", "format": "regex"}, "default": []}},
     resource_check=check_function,
     resource_types=(FUNCTION,),
 )
