@@ -23,7 +23,7 @@ from .offline.analyzer import AnalysisSession
 from .offline.engine import Mode, ProgramRun, RecordedResource, run_program
 from .offline.fixtures import load_fixtures
 from .offline.masking import Masker
-from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, StackInfo
+from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, StackInfo, resolve_launch
 from .offline.policy_config import PolicyConfigEntry, load_policy_config
 from .offline.report import Report, Source, capacity_rows, cost_estimate
 from .offline.stack_config import StackConfig, load_stack_config
@@ -177,6 +177,8 @@ def _run_check(
     )
     answers = load_fixtures(fixtures) if fixtures is not None else None  # checked before anything starts
     with _pack_dir(policy_pack) as pack_dir:
+        if pack is None:
+            resolve_launch(pack_dir)  # a pack that cannot start is refused before the program starts
         config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
         user_config, config_warnings = load_policy_config(config_path)
         starter = PackStart(pack_dir, info, user_config, pack)

@@ -219,7 +219,9 @@ def _console(file: Any = None) -> Console:
     stream = file or sys.stdout
     tty = hasattr(stream, "isatty") and stream.isatty()
     width = None if tty else int(os.environ.get("COLUMNS", "0") or 0) or 100
-    return Console(file=file, highlight=False, width=width, soft_wrap=False, force_terminal=False if file else None)
+    return Console(
+        file=file, highlight=False, emoji=False, width=width, soft_wrap=False, force_terminal=False if file else None
+    )
 
 
 def _render(report: Any, fmt: str, path: Path | None, verbose: bool) -> None:
@@ -254,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
         name = "SIGINT" if exc.signum == signal.SIGINT else "SIGTERM"
         return _fail(f"interrupted ({name}): the program and the policy pack were stopped", 128 + exc.signum, targets)
     except _CheckFailed as exc:
-        return _fail(f"error: {exc}", EXIT_ERROR, targets, exc.program_traceback)
+        return _fail(f"error: {exc}", EXIT_ERROR, targets, exc.before, exc.after)
     # Files first: a reader that closes stdout early (`| head`) must not cost the SARIF file.
     for fmt, path in sorted(targets, key=lambda target: target[1] is None):
         try:
@@ -273,25 +275,28 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    # No emoji codes: `a:b:c` in a message is a config key, not `:b:` (rich would print a symbol).
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def _stdout_targets(outputs: Sequence[Sequence[Any]] | None) -> list[Target]:
     return [(str(f), None) for f, p in (outputs or []) if p is None]
 
 
-def _fail(line: str, code: int, targets: Sequence[Target], program_traceback: str = "") -> int:
-    """End a check that could not report: the program's own traceback (if any) and one line on stderr, and an
-    error document for each structured format asked for (JSON `{"error": ...}`, SARIF with an error notification),
-    so a CI step that reads them gets a document, not nothing."""
-    if program_traceback:
-        sys.stderr.write(program_traceback.rstrip("\n") + "\n")
+def _fail(line: str, code: int, targets: Sequence[Target], before: str = "", after: str = "") -> int:
+    """End a check that could not report: one line on stderr (after the program's own traceback or the pack's
+    stderr, before a fixture entry to add), and an error document for each structured format asked for (JSON
+    `{"error": ...}`, SARIF with an error notification), so a CI step that reads them gets a document, not nothing."""
+    if before:
+        sys.stderr.write(before.rstrip("\n") + "\n")
     _stderr().print(line, markup=False)
-    _error_documents(line, code, targets, program_traceback)
+    if after:
+        sys.stderr.write(after.rstrip("\n") + "\n")
+    _error_documents(line, code, targets, before, after)
     return code
 
 
-def _error_documents(line: str, code: int, targets: Sequence[Target], program_traceback: str = "") -> None:
+def _error_documents(line: str, code: int, targets: Sequence[Target], before: str = "", after: str = "") -> None:
     import json
 
     structured = [(fmt, path) for fmt, path in targets if fmt in ("json", "sarif")]
@@ -304,7 +309,7 @@ def _error_documents(line: str, code: int, targets: Sequence[Target], program_tr
     message = line.removeprefix("error: ")
     for fmt, path in structured:
         if fmt == "json":
-            document = error_document(message, code, program_traceback)
+            document = error_document(message, code, before, after)
         else:
             document = sarif_error_document(message, code, tool_version())
         text = json.dumps(document, indent=2)
@@ -332,9 +337,14 @@ def _stop_programs() -> None:
 
 
 class _CheckFailed(Exception):
-    def __init__(self, message: str, program_traceback: str = "") -> None:
-        super().__init__(message)
-        self.program_traceback = program_traceback
+    """One line for stderr, with what may come before it (the program's own traceback, the pack's stderr) and after
+    it (a fixture entry to add)."""
+
+    def __init__(self, message: str, before: str = "", after: str = "") -> None:
+        line, _, rest = message.partition("\n")
+        super().__init__(line)
+        self.before = before
+        self.after = "\n".join(part for part in (rest, after) if part)
 
 
 def _check(args: argparse.Namespace) -> Any:
@@ -358,8 +368,11 @@ def _check(args: argparse.Namespace) -> Any:
             timeout=args.timeout,
         )
     except ProgramError as exc:
-        raise _CheckFailed(str(exc), exc.program_traceback) from None
-    except (ProgramLoadError, PolicyPackError, DuplicateResourceError) as exc:
+        raise _CheckFailed(exc.args[0], exc.program_traceback, exc.hint) from None
+    except PolicyPackError as exc:
+        line, _, stderr = str(exc).partition("\n")  # the pack's own stderr comes before our line
+        raise _CheckFailed(line, stderr) from None
+    except (ProgramLoadError, DuplicateResourceError) as exc:
         raise _CheckFailed(str(exc)) from None
     except Interrupted:
         raise

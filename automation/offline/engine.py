@@ -54,13 +54,21 @@ __all__ = [
 
 class ProgramError(Exception):
     """The program failed, exited, timed out or logged an error; `program_traceback` holds its own traceback for
-    the user ("" when there is none), `stdout`/`stderr` what it printed."""
+    the user ("" when there is none), `stdout`/`stderr` what it printed, `hint` what to add to the fixtures file
+    (shown after the message)."""
 
-    def __init__(self, message: str, program_traceback: str = "", stdout: str = "", stderr: str = "") -> None:
+    def __init__(
+        self, message: str, program_traceback: str = "", stdout: str = "", stderr: str = "", hint: str = ""
+    ) -> None:
         super().__init__(message)
         self.program_traceback = program_traceback
         self.stdout = stdout
         self.stderr = stderr
+        self.hint = hint
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        return f"{message}\n{self.hint}" if self.hint else message
 
 
 class RecordedResource:
@@ -424,6 +432,6 @@ def _raise_for(collector: _Collector, code: int, run: ProgramRun, config: StackC
             message += f" (set it in Pulumi.{run.stack}.yaml or with --config {key}=VALUE)"
         elif isinstance(key, str):
             message += f" (its value comes from {config.source_of(key)})"
-        raise ProgramError(message, first.get("traceback", ""), **output)
+        raise ProgramError(message, first.get("traceback", ""), hint=first.get("hint", ""), **output)
     if not collector.done:
         raise ProgramError(f"the program {_describe_exit(code)} before it finished", **output)

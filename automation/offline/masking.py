@@ -105,7 +105,7 @@ class Masker:
         if self._pattern is None:
             return exc
         exc.args = tuple(self._masked(arg) for arg in exc.args)
-        for name in ("program_traceback", "stdout", "stderr"):
+        for name in ("program_traceback", "stdout", "stderr", "hint"):
             text = getattr(exc, name, None)
             if isinstance(text, str):
                 setattr(exc, name, self.mask(text))

@@ -115,6 +115,8 @@ class PackLaunch:
 def read_manifest(pack_dir: Path) -> dict[str, Any]:
     """PulumiPolicy.yaml as a mapping; any problem with it is one clear PolicyPackError."""
     manifest = pack_dir / MANIFEST
+    if pack_dir.exists() and not pack_dir.is_dir():
+        raise PolicyPackError(f"policy pack {pack_dir} is a file; pass the directory holding {MANIFEST}")
     if not pack_dir.is_dir():
         raise PolicyPackError(f"policy pack directory {pack_dir} does not exist")
     if not manifest.is_file():

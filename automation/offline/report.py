@@ -168,10 +168,13 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2)
 
 
-def error_document(message: str, exit_code: int, program_traceback: str = "") -> dict[str, Any]:
+def error_document(message: str, exit_code: int, detail: str = "", hint: str = "") -> dict[str, Any]:
     """What `--format json` prints when the check could not report (exit 2, or 130/143 when interrupted): the same
-    one line as stderr, so a CI step parsing stdout always gets a JSON document."""
+    one line as stderr (`message`), so a CI step parsing stdout always gets a JSON document; `detail` is the
+    program's own traceback or the pack's stderr, `hint` a fixture entry to add."""
     error: dict[str, Any] = {"message": message, "exit_code": exit_code}
-    if program_traceback:
-        error["program_traceback"] = program_traceback
+    if detail:
+        error["detail"] = detail
+    if hint:
+        error["hint"] = hint
     return {"error": error}

@@ -189,7 +189,10 @@ def _collect_output_secrets(pulumi: Any, channel: Channel) -> None:
     def secret(value: Any) -> Any:
         marked = original(value)
         with contextlib.suppress(Exception):  # recording must never change what the program does
-            marked.apply(lambda known: note_secrets(_plain_leaves(known), channel))
+            if isinstance(value, str | int | float | list | dict | tuple):
+                note_secrets(_plain_leaves(value), channel)  # now: the program may fail before an apply runs
+            else:
+                marked.apply(lambda known: note_secrets(_plain_leaves(known), channel))
         return marked
 
     output.secret = staticmethod(secret)
@@ -590,9 +593,9 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 return {"name": name, "outputs": UNKNOWN, "secretOutputNames": UNKNOWN}
             message = (
                 f"the program reads stack reference {name}, which the offline check cannot answer in update mode; "
-                f"add its outputs to the fixtures file (--fixtures FILE):\n{lookups.stack_reference_hint(name)}"
+                "add its outputs to the fixtures file (--fixtures FILE), such as:"
             )
-            state["errors"].append({"reason": "lookup", "message": message})
+            state["errors"].append({"reason": "lookup", "message": message, "hint": lookups.stack_reference_hint(name)})
             raise LookupError_(message)
 
         def Invoke(self, request: Any) -> Any:
@@ -632,10 +635,10 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 raise _Unknown()
             message = (
                 f"the program calls provider function {token}, a lookup of existing infrastructure that the offline "
-                "check cannot answer in update mode; add an entry to the fixtures file (--fixtures FILE):\n"
-                + lookups.fixture_hint(token, redacted(wire), result_fields(token))
+                "check cannot answer in update mode; add an entry to the fixtures file (--fixtures FILE), such as:"
             )
-            state["errors"].append({"reason": "lookup", "message": message})
+            hint = lookups.fixture_hint(token, redacted(wire), result_fields(token))
+            state["errors"].append({"reason": "lookup", "message": message, "hint": hint})
             raise LookupError_(message)
 
     return RecordingMonitor()
@@ -674,7 +677,7 @@ def _record(
     }
 
 
-def _user_traceback(program: str) -> str:
+def _user_traceback(program: str, chain: bool = True) -> str:
     """The traceback from the program's own first frame on (as pulumi-language-python-exec _get_user_stacktrace):
     the frames after runpy's (which ran the program), else the first frame in the program's directory that is
     neither this shim nor an installed package; "" when there is none (an error raised in the runtime: the message
@@ -686,7 +689,11 @@ def _user_traceback(program: str) -> str:
         for i, frame in enumerate(frames)
         if frame.filename in runpy_files or os.path.abspath(frame.filename) in runpy_files
     ]
-    start = ran[-1] + 1 if ran and ran[-1] + 1 < len(frames) else None
+    start = ran[-1] + 1 if ran else None
+    while start is not None and start < len(frames) and frames[start].filename.startswith("<frozen"):
+        start += 1  # the import machinery that loads a package's __main__.py
+    if start is not None and start >= len(frames):
+        start = None
     if start is None:
         root = os.path.abspath(program if os.path.isdir(program) else os.path.dirname(program)) + os.sep
         installed = tuple({os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix, _HERE)})
@@ -697,7 +704,7 @@ def _user_traceback(program: str) -> str:
                 break
     if start is None:
         return ""
-    return traceback.format_exc(limit=-(len(frames) - start))
+    return traceback.format_exc(limit=-(len(frames) - start), chain=chain)
 
 
 def _exception_error(pulumi: Any, exc: BaseException, program: str, state: dict[str, Any]) -> dict[str, Any]:
@@ -707,9 +714,19 @@ def _exception_error(pulumi: Any, exc: BaseException, program: str, state: dict[
     config = sys.modules.get("pulumi.config")
     name = "RunError" if isinstance(exc, pulumi.RunError) else type(exc).__name__
     error: dict[str, Any] = {"reason": "exception", "message": f"the program failed: {name}: {exc}"}
+    if isinstance(exc, SyntaxError):
+        # Where and what, with the caret; the frames of the import machinery that compiled it are noise.
+        error["traceback"] = "".join(traceback.format_exception_only(exc))
+        return error
     if config is not None and isinstance(exc, config.ConfigTypeError):
         error["message"] = f"the program failed: config {exc.key} is not a valid {exc.expect_type}"
         error["configKey"] = exc.key
+        # The SDK's own message quotes the value, and so does the int()/float() error it chains: never a config
+        # value in what the check prints.
+        shown = _user_traceback(program, chain=False)
+        value = str(exc.value)
+        error["traceback"] = shown.replace(value, "[value]") if len(value) >= 3 else shown
+        return error
     elif config is not None and isinstance(exc, config.ConfigMissingError):
         error["message"] = f"the program failed: it requires config {exc.key}, which is not set"
         error["configKey"] = exc.key
