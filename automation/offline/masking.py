@@ -27,7 +27,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from .shim.planned_state import secret_values
+from ..provider_model.wire import secret_values
 
 MASK = "[secret]"
 MIN_LENGTH = 3
