@@ -232,6 +232,19 @@ def bad_policy_config() -> list[Probe]:
     ]  # fmt: skip
 
 
+def bad_pack_manifests() -> list[Probe]:
+    def bad(ident: str, manifest: str, expect: str) -> Probe:
+        files: dict[str, str | bytes] = {"pack/PulumiPolicy.yaml": manifest, "pack/__main__.py": ""}
+        return Probe(f"pack-{ident}", "bad-input", files=files, args=["--policy-pack", "{dir}/pack"], expect=expect)
+
+    return [
+        bad("yaml-syntax", "runtime: python\nversion: [1\n", r"PulumiPolicy.yaml is not valid YAML \(line 3, column 1"),
+        bad("list", "- runtime\n", "must hold a mapping"),
+        bad("runtime", "runtime: nodejs\n", "runtime 'nodejs' is not supported"),
+        bad("virtualenv", "runtime: {name: python, options: {virtualenv: venv}}\n", "does not exist; create it with"),
+    ]
+
+
 def bad_fixtures() -> list[Probe]:
     def bad(ident: str, text: str, expect: str, name: str = "fx.yaml", **kw: Any) -> Probe:
         return Probe(
@@ -369,6 +382,7 @@ PROBES = [
     *bad_project_files(),
     *bad_stack_config(),
     *bad_policy_config(),
+    *bad_pack_manifests(),
     *bad_fixtures(),
     *failing_programs(),
     *secrets(),
@@ -412,6 +426,7 @@ def _run(probe: Probe, root: Path) -> Run:
         path.mkdir(parents=True)
     for name, content in probe.program_files().items():
         target = directory / name
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content if isinstance(content, bytes) else content.encode())
     (directory / "components").symlink_to(REPO_ROOT / "components", target_is_directory=True)
     fill = {"{dir}": str(directory), "{out}": str(out)}
