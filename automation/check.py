@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -27,6 +27,9 @@ from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, 
 from .offline.policy_config import PolicyConfigEntry, load_policy_config
 from .offline.report import Report, Source, capacity_rows, cost_estimate
 from .offline.stack_config import StackConfig, load_stack_config
+
+if TYPE_CHECKING:
+    from .preflight.facts import AccountConcurrency
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PACK = REPO_ROOT / "policies"
@@ -133,6 +136,7 @@ def run_check(
     stack_named: bool = False,
     fixtures: Path | str | None = None,
     timeout: float = 600.0,
+    account_facts: AccountConcurrency | None = None,
 ) -> Report:
     """Run the program in `mode` and analyze it with the pack.
 
@@ -140,13 +144,16 @@ def run_check(
     launch environment stays the first stack's); otherwise a pack process is started for this check, as the CLI
     starts it, and always stopped. Raises ProgramLoadError, ProgramError, PolicyPackError (and its
     PolicyConfigError) or DuplicateResourceError.
+
+    `account_facts` (what `netkit aws preflight` read: `--account-facts`) replaces the capacity rule's assumed
+    `accountConcurrency` with the account's; an AccountFactsError when they are another region's.
     """
     program_dir = Path(program_dir)
     config = load_stack_config(program_dir, stack, overrides=config_overrides, stack_named=stack_named)
     masker = Masker(config.secret_values())
     try:
         report = _run_check(
-            program_dir, config, stack, mode, policy_pack, policy_config, pack, masker, fixtures, timeout
+            program_dir, config, stack, mode, policy_pack, policy_config, pack, masker, fixtures, timeout, account_facts
         )
     except Exception as exc:
         masker.scrub(exc)  # whoever prints the error prints no known secret
@@ -165,6 +172,7 @@ def _run_check(
     masker: Masker,
     fixtures: Path | str | None,
     timeout: float,
+    account_facts: AccountConcurrency | None,
 ) -> Report:
     environment = config.get("netkit:environment") or stack
     info = StackInfo(
@@ -181,6 +189,7 @@ def _run_check(
             resolve_launch(pack_dir)  # a pack that cannot start is refused before the program starts
         config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
         user_config, config_warnings = load_policy_config(config_path)
+        account_note = _apply_account_facts(user_config, account_facts, config.region)
         starter = PackStart(pack_dir, info, user_config, pack)
         try:
             try:
@@ -203,6 +212,8 @@ def _run_check(
         finally:
             starter.close()
     notes = list(run.notes)
+    if account_note:
+        notes.append(account_note)
     if config_path is None:
         notes.append(f"no policy config for environment {environment!r}: the pack's defaults apply")
     notes.extend(
@@ -245,6 +256,26 @@ def _allow_patterns(user_config: Mapping[str, PolicyConfigEntry]) -> list[str]:
     entry = user_config.get("lambda-env-no-secrets")
     patterns = (entry.properties or {}).get("allowPatterns") if entry is not None else None
     return [p for p in patterns if isinstance(p, str)] if isinstance(patterns, list) else []
+
+
+def _apply_account_facts(
+    user_config: dict[str, PolicyConfigEntry], facts: AccountConcurrency | None, region: str
+) -> str:
+    """Set `lambda-subnet-capacity.accountConcurrency` to the account's Lambda concurrency (the user's policy
+    config entry keeps its level and other properties); the note says so in the report. Lambda concurrency is per
+    region, so facts read for another region are refused."""
+    if facts is None:
+        return ""
+    from .preflight.facts import AccountFactsError
+
+    if facts.region and facts.region != region:
+        raise AccountFactsError(f"account facts were read in {facts.region}, but the stack deploys to {region}")
+    entry = user_config.get("lambda-subnet-capacity", PolicyConfigEntry())
+    user_config["lambda-subnet-capacity"] = PolicyConfigEntry(
+        entry.enforcement, {**(entry.properties or {}), "accountConcurrency": facts.value}
+    )
+    origin = f" ({facts.source})" if facts.source else ""
+    return f"lambda-subnet-capacity uses the account's Lambda concurrency {facts.value}{origin} (--account-facts)"
 
 
 class PackStart:

@@ -38,8 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return cli_check.run(args)
-    from .driver import DriverError, PolicyViolationError
-    from .resilience import EngineTimeoutError, RetriesExhaustedError
+    from .driver.errors import DriverError, Interrupted, PolicyViolationError
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
@@ -47,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyViolationError as exc:
         err.print(f"error: {exc}", markup=False)
         return EXIT_VIOLATIONS
-    except (DriverError, EngineTimeoutError, RetriesExhaustedError, ValueError) as exc:
+    except Interrupted as exc:
+        err.print(f"interrupted: {exc}", markup=False)
+        return 143 if exc.signal_name == "SIGTERM" else 130
+    except (DriverError, ValueError) as exc:
         err.print(f"error: {exc}", markup=False)
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - botocore and CLI failures become one clear line, not a trace

@@ -142,6 +142,13 @@ def add_parser(sub: Any) -> None:
         "--fixtures", metavar="FILE", type=Path, default=None, help="YAML answers for lookups and stack references"
     )
     check.add_argument(
+        "--account-facts",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="JSON of `aws preflight`: the capacity rule uses the account's Lambda concurrency, not accountConcurrency",
+    )
+    check.add_argument(
         "--timeout", metavar="SECONDS", type=_seconds, default=600.0, help="seconds the program may run (default: 600)"
     )
     check.add_argument(
@@ -245,7 +252,7 @@ def _render(report: Any, fmt: str, path: Path | None, verbose: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        targets = _targets(args.outputs, (args.fixtures, args.policy_config))
+        targets = _targets(args.outputs, (args.fixtures, args.policy_config, args.account_facts))
     except ValueError as exc:
         return _fail(f"error: {exc}", EXIT_ERROR, _stdout_targets(args.outputs))
     try:
@@ -354,8 +361,10 @@ def _check(args: argparse.Namespace) -> Any:
     from .offline.engine import ProgramError
     from .offline.pack_process import PolicyPackError
     from .offline.stack_config import ProgramLoadError
+    from .preflight.facts import AccountFactsError, load_account_concurrency
 
     try:
+        facts = load_account_concurrency(args.account_facts) if args.account_facts is not None else None
         return run_check(
             program_dir=args.program or REPO_ROOT,
             stack=args.stack or "dev",
@@ -366,13 +375,14 @@ def _check(args: argparse.Namespace) -> Any:
             stack_named=args.stack is not None,
             fixtures=args.fixtures,
             timeout=args.timeout,
+            account_facts=facts,
         )
     except ProgramError as exc:
         raise _CheckFailed(exc.args[0], exc.program_traceback, exc.hint) from None
     except PolicyPackError as exc:
         line, _, stderr = str(exc).partition("\n")  # the pack's own stderr comes before our line
         raise _CheckFailed(line, stderr) from None
-    except (ProgramLoadError, DuplicateResourceError) as exc:
+    except (ProgramLoadError, DuplicateResourceError, AccountFactsError) as exc:
         raise _CheckFailed(str(exc)) from None
     except Interrupted:
         raise

@@ -54,8 +54,14 @@ def add_parsers(sub: Any) -> None:
             p.add_argument("--keep", action="store_true", help="do not destroy the stack at the end")
             p.add_argument("--skip-checks", action="store_true", help="skip the boto3 post-deploy checks")
         _engine_options(p)
-    destroy = eph_sub.add_parser("destroy", help="destroy and remove an ephemeral stack and its workspace")
-    destroy.add_argument("name", help="the stack name `ephemeral create` printed")
+    destroy = eph_sub.add_parser(
+        "destroy",
+        help="resolve pending operations, destroy and remove an ephemeral stack (a CI cleanup job's command)",
+        description="Resolve the operations a stopped run left pending, destroy (ENI phases first) and remove an "
+        "ephemeral stack, named directly or by the run record of `ephemeral run --outputs-file`.",
+    )
+    destroy.add_argument("name", nargs="?", default=None, help="the stack name `ephemeral create` printed")
+    destroy.add_argument("--record", type=Path, default=None, help="take the stack name from this run record")
     _engine_options(destroy)
 
     reaper = sub.add_parser(
@@ -65,40 +71,70 @@ def add_parsers(sub: Any) -> None:
         "Stacks without an expiry are never touched, so it is safe to run on a schedule.",
     )
     reaper.add_argument("--dry-run", action="store_true", help="only print what would be removed")
+    reaper.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="tear down at most this many stacks per run (bounds the job's duration; the next run takes the rest)",
+    )
     _engine_options(reaper)
 
 
 def _engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--backend", default=None, help="state backend URL (default: file://.netkit/state)")
+    parser.add_argument(
+        "--backend",
+        default=None,
+        help="state backend URL (default: $PULUMI_BACKEND_URL; outside CI file://<program>/.netkit/state; in CI it "
+        "must be set)",
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="the real CLI with the offline provider in place of AWS: stack <stack>-offline on a backend of its own, "
+        "in a private copy of the program (faults: $NETKIT_OFFLINE_FAULTS)",
+    )
     parser.add_argument(
         "--timeout",
         type=float,
         default=3600.0,
-        help="seconds allowed per engine call; past it the engine gets SIGINT, then SIGKILL, and is confirmed gone",
+        help="seconds allowed per engine call; past it the engine gets SIGINT, a second SIGINT, then SIGKILL",
     )
     parser.add_argument(
         "--cancel-grace",
         type=float,
         default=120.0,
-        help="seconds between the first SIGINT (graceful cancel) and terminating the engine (default: 120)",
+        help="seconds between the first SIGINT (graceful cancel) and the second (terminate) (default: 120)",
+    )
+    parser.add_argument(
+        "--kill-wait",
+        type=float,
+        default=10.0,
+        help="seconds between the second SIGINT and SIGKILL of the CLI's session (default: 10)",
+    )
+    parser.add_argument(
+        "--interrupt-budget",
+        type=float,
+        default=900.0,
+        help="seconds an ephemeral run may spend tearing down after SIGINT/SIGTERM (default: 900)",
     )
     parser.add_argument("--retries", type=int, default=3, help="attempts for known transient errors (default: 3)")
     parser.add_argument("--retry-delay", type=float, default=30.0, help="seconds before the first retry")
     parser.add_argument(
         "--emulator",
         default=None,
-        help="AWS emulator URL (LocalStack, moto server); set only in a per-stack copy and the engine's environment",
-    )
-    parser.add_argument(
-        "--install-cli",
-        action="store_true",
-        help="install the Pulumi CLI with PulumiCommand.install when it is not on PATH",
+        help="AWS emulator URL (LocalStack, moto server): stack <stack>-emu on a backend of its own, in a private copy",
     )
     parser.add_argument("--outputs-file", type=Path, default=None, help="write the run record and outputs as JSON")
     parser.add_argument(
         "--skip-gate",
         action="store_true",
-        help="EMERGENCIES ONLY: update without the policy preview first (recorded and warned about)",
+        help="EMERGENCIES ONLY: update without the policy preview and its plan (recorded and warned about)",
+    )
+    parser.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="update without the account preflight (quotas, Lambda concurrency, Block Public Access; "
+        "docs/preflight.md), which stops prod when it fails (recorded and warned about)",
     )
     parser.add_argument(
         "--eni-timeout",
@@ -115,44 +151,105 @@ def _engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", default=None, help="AWS region for checks and teardown (default: aws:region)")
 
 
+def _program_dir() -> Path:
+    """The program: the current directory when it is a Pulumi project, else the repository's reference program."""
+    here = Path.cwd()
+    if (here / "Pulumi.yaml").is_file():
+        return here
+    return Path(__file__).resolve().parent.parent
+
+
+def _policy_pack() -> Path:
+    """The pack next to this package: `policies/` in the repository, `policy_pack/` when installed."""
+    root = Path(__file__).resolve().parent.parent
+    for candidate in (root / "policies", root / "policy_pack"):
+        if (candidate / "PulumiPolicy.yaml").is_file():
+            return candidate
+    raise ValueError("the netkit policy pack is not installed next to the automation package")
+
+
+def _target(stack: str, base_stack: str | None = None) -> Any:
+    """Program, stack, pack and the environment's policy config, all explicit for the driver. A config file the
+    environment names but that does not exist is an error (exit 2), never dropped."""
+    from .driver.runs import environment_of
+    from .driver.settings import Target
+
+    program = _program_dir()
+    pack = _policy_pack()
+    environment = environment_of(program / f"Pulumi.{base_stack or stack}.yaml", base_stack or stack)
+    config = pack / "config" / f"{environment}.json"
+    if not config.is_file():
+        raise ValueError(f"no policy config for environment {environment!r}: {config} does not exist")
+    return Target(program, stack, pack, config, environment)
+
+
 def _engine_settings(args: argparse.Namespace) -> Any:
-    from .driver import EngineSettings
+    from .driver.settings import EngineSettings
 
     if args.timeout <= 0 or args.retries < 1 or args.retry_delay < 0:
         raise ValueError("--timeout must be positive, --retries at least 1 and --retry-delay not negative")
-    if args.eni_timeout <= 0 or args.cancel_grace < 0:
-        raise ValueError("--eni-timeout must be positive and --cancel-grace not negative")
-    return EngineSettings(
+    if args.eni_timeout <= 0 or args.cancel_grace < 0 or args.kill_wait < 0 or args.interrupt_budget < 0:
+        raise ValueError("--eni-timeout must be positive; --cancel-grace, --kill-wait, --interrupt-budget not negative")
+    if args.offline and args.emulator:
+        raise ValueError("--offline and --emulator exclude each other")
+    settings = EngineSettings(
+        state_dir=_program_dir() / ".netkit",
+        pulumi_cli=_pulumi_cli(),
         backend_url=args.backend,
+        offline=args.offline,
         timeout_seconds=args.timeout,
         attempts=args.retries,
         retry_delay_seconds=args.retry_delay,
         emulator_url=args.emulator,
-        install_cli=args.install_cli,
         skip_gate=args.skip_gate,
+        skip_preflight=args.skip_preflight,
         cancel_grace_seconds=args.cancel_grace,
+        kill_wait_seconds=args.kill_wait,
+        interrupt_budget_seconds=args.interrupt_budget,
         eni_timeout_seconds=args.eni_timeout * 60,
         parking_group=args.parking_security_group,
         aws_region=args.region,
     )
+    settings.preflight = _preflight(args, settings.aws_timeout_seconds)
+    return settings
+
+
+def _preflight(args: argparse.Namespace, timeout: float) -> Any:
+    """The account preflight step of `up` and ephemeral runs (docs/preflight.md), against the emulator if any."""
+    from .preflight.step import driver_step
+
+    return driver_step(region=args.region, endpoint_url=args.emulator, timeout=timeout, offline=args.offline)
+
+
+def _pulumi_cli() -> str | None:
+    """$NETKIT_PULUMI_CLI, the CLI `make pulumi-cli` builds (.tools/bin), else `pulumi` on PATH (real_engine/tools.py);
+    None when there is none (the driver then says how to get one)."""
+    from .real_engine.tools import CliNotFound, find_pulumi_cli
+
+    try:
+        return str(find_pulumi_cli())
+    except CliNotFound:
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from . import driver
+    from .driver import runs
 
     settings = _engine_settings(args)
     if args.command in ("preview", "up", "destroy"):
-        record = driver.run_environment(args.command, args.stack, settings, args.outputs_file)
+        record = runs.run_environment(args.command, _target(args.stack), settings, args.outputs_file)
     elif args.command == "reap":
-        for line in driver.reap(settings, args.dry_run) or ["nothing expired"]:
+        if args.limit is not None and args.limit < 1:
+            raise ValueError("--limit must be at least 1")
+        for line in runs.reap(_target("dev"), settings, args.dry_run, limit=args.limit) or ["nothing expired"]:
             print(line)
         return EXIT_PASSED
     elif args.ephemeral_command == "destroy":
-        record = driver.ephemeral_destroy(args.name, settings, args.outputs_file)
+        record = runs.ephemeral_destroy(_stack_to_destroy(args), _target("dev"), settings, args.outputs_file)
     else:
-        options = driver.EphemeralOptions(
+        options = runs.EphemeralOptions(
             prefix=args.prefix,
             base_stack=args.base_stack,
             ttl=args.ttl,
@@ -160,18 +257,38 @@ def run(args: argparse.Namespace) -> int:
             commit=args.commit,
             network_stack=args.network_stack,
         )
+        target = _target(args.base_stack, args.base_stack)
         if args.ephemeral_command == "create":
-            engine = driver.ephemeral_create(options, settings, os.environ)
-            driver.write_outputs(args.outputs_file, engine.record)
+            from .driver.record import write_outputs
+
+            engine = runs.ephemeral_create(options, target, settings, os.environ, args.outputs_file)
+            write_outputs(args.outputs_file, engine.record)
             print(engine.stack.name)
             return EXIT_PASSED
         options.keep = args.keep
-        if not args.skip_checks:
+        if not args.skip_checks and not args.offline:
             options.verify = _verifier(args.region or "us-east-1", args.emulator)
-        record = driver.ephemeral_run(options, settings, os.environ, args.outputs_file)
+        record = runs.ephemeral_run(options, target, settings, os.environ, args.outputs_file)
     for step in record.steps:
         print(f"done: {step}")
     return EXIT_PASSED
+
+
+def _stack_to_destroy(args: argparse.Namespace) -> str:
+    """The stack named on the command line, or the one in a run record (`--record`); exactly one of them."""
+    import json
+
+    if (args.name is None) == (args.record is None):
+        raise ValueError("name the stack or pass --record FILE (exactly one of them)")
+    if args.name is not None:
+        return str(args.name)
+    try:
+        stack = json.loads(args.record.read_text()).get("stack")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ValueError(f"--record {args.record}: not a readable run record ({type(exc).__name__})") from None
+    if not isinstance(stack, str) or not stack or stack.startswith("("):
+        raise ValueError(f"--record {args.record}: the run stopped before it created a stack")
+    return stack
 
 
 def _verifier(region: str, endpoint: str | None) -> Any:

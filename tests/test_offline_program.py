@@ -290,7 +290,9 @@ def test_lookups_without_fixtures_are_unknown_in_preview() -> None:
     assert props(named(result, "fn-sg").inputs)["vpcId"] == UNKNOWN
     assert props(named(result, "extra").inputs)["vpcId"] == UNKNOWN
     exports = props(result.resources[0].outputs)
-    assert exports["zone_ids"] == ["euw1-az1", "euw1-az2", "euw1-az3"]  # a fact: answered for the region
+    # Not a fact: AZ ids map to names differently in every account, so the offline engine does not invent them
+    # (issue 17; tests/test_offline_zones.py); a getAvailabilityZones fixture answers them.
+    assert exports.get("zone_ids") is None
     assert "ami" not in exports or exports["ami"] == UNKNOWN
 
 

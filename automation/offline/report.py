@@ -114,6 +114,8 @@ class Report:
             "cost": {
                 "monthly_total": self.cost.monthly_total,
                 "region": self.cost.region,
+                "prices_region": self.cost.prices_region,
+                "uncounted": list(self.cost.uncounted),
                 "lines": [
                     {"item": c.item, "count": c.count, "monthly_each": c.monthly_each, "monthly": c.monthly}
                     for c in self.cost.lines
@@ -144,7 +146,14 @@ def as_graph(resources: list[RecordedResource]) -> Graph:
     """The policies' graph view of a recorded run (the same view the pack builds from the analyzer request)."""
     from netkit_core.graph import Graph, Res
 
-    return Graph(Res(r.urn, r.type, r.name, _props(r), r.property_dependencies, r.parent) for r in resources)
+    return Graph(
+        Res(r.urn, r.type, r.name, _state(r), r.property_dependencies, r.parent, inputs=_props(r)) for r in resources
+    )
+
+
+def _state(resource: RecordedResource) -> dict[str, Any]:
+    """What AnalyzeStack sees: the planned or final state (ids known in an update), else the inputs."""
+    return _plain(json_format.MessageToDict(resource.outputs)) if resource.custom else _props(resource)
 
 
 def capacity_rows(resources: list[RecordedResource], config: dict[str, Any] | None = None) -> list[SubnetCapacityRow]:
@@ -161,7 +170,8 @@ def capacity_rows(resources: list[RecordedResource], config: dict[str, Any] | No
 def cost_estimate(resources: list[RecordedResource], environment: str, region: str = "") -> CostEstimate:
     """Inputs merged with known outputs (an EIP's allocationId tells a NAT's own address from a BYO one)."""
     items = [(r.type, {**_props(r), **_plain(json_format.MessageToDict(r.outputs))}) for r in resources]
-    return estimate_for_resources(items, environment=environment, region=region)
+    hidden = [f"{r.name} ({r.type})" for r in resources if r.remote]  # children created by a provider plugin
+    return estimate_for_resources(items, environment=environment, region=region, hidden_components=hidden)
 
 
 def render_json(report: Report) -> str:

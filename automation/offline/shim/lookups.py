@@ -9,11 +9,17 @@ from typing import Any
 
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
+ZONES_TOKEN = "aws:index/getAvailabilityZones:getAvailabilityZones"
+ZONE_KEYS = ("availabilityZone", "availabilityZoneId")
 
 
 def facts(token: str, region: str, zone_prefix: str) -> dict[str, Any] | None:
-    """Answers that do not depend on existing infrastructure (account, region, partition, AZs); `zone_prefix`
-    shapes the zone ids (`use1` -> use1-az1)."""
+    """Answers that do not depend on existing infrastructure (account, region, partition, AZ names).
+
+    The AZ ids are not a fact: which id (`use1-az1`) a name (`us-east-1a`) maps to differs in every account, and
+    a made-up mapping let a policy report a cross-AZ NAT as fact (issue 17). So `zoneIds` is left out (None to the
+    program) unless the fixtures file answers getAvailabilityZones, which callers consult first (`zone_mapping`
+    reads the same entry for resource outputs). `zone_prefix` is kept for callers; it no longer shapes an answer."""
     if token == "aws:index/getRegion:getRegion":
         return {
             "id": region,
@@ -22,11 +28,10 @@ def facts(token: str, region: str, zone_prefix: str) -> dict[str, Any] | None:
             "endpoint": f"ec2.{region}.amazonaws.com",
             "description": region,
         }
-    if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+    if token == ZONES_TOKEN:
         return {
             "id": region,
             "names": [f"{region}{suffix}" for suffix in "abc"],
-            "zoneIds": [f"{zone_prefix}-az{i + 1}" for i in range(3)],
             "groupNames": [region] * 3,
             "state": "available",
         }
@@ -92,6 +97,45 @@ def match_fixture(invokes: list[dict[str, Any]], token: str, args: dict[str, Any
             result = entry.get("result")
             return dict(result) if isinstance(result, dict) else {}
     return None
+
+
+def zone_mapping(invokes: list[dict[str, Any]], region: str) -> dict[str, str]:
+    """The account's AZ name -> id mapping, from a fixtures entry for getAvailabilityZones that gives `names` and
+    `zoneIds` (same order, same length) for this region (an entry whose args name another region is skipped);
+    {} when the fixtures give none: then nothing is invented."""
+    for entry in invokes:
+        if entry.get("token") != ZONES_TOKEN:
+            continue
+        args = entry.get("args") or {}
+        if isinstance(args, dict) and args.get("region") not in (None, region):
+            continue
+        result = entry.get("result") or {}
+        names, ids = result.get("names"), result.get("zoneIds")
+        if isinstance(names, list) and isinstance(ids, list) and len(names) == len(ids):
+            mapping = {str(n): str(i) for n, i in zip(names, ids, strict=True)}
+            if all(name.startswith(region) for name in mapping):
+                return mapping
+    return {}
+
+
+def settle_zones(inputs: dict[str, Any], outputs: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
+    """An update's outputs with only the AZ values the engine can truthfully give: the form the program set
+    (`availability_zone` or `availability_zone_id`), the other form only from the fixtures' `mapping`; a form it
+    would have to invent (the account's mapping, or the AZ AWS picks when the program sets neither) is left out,
+    so a policy sees it as not given instead of deciding on a guess. Other outputs are returned as they are."""
+    settled = dict(outputs)
+    given = {key: inputs.get(key) for key in ZONE_KEYS if isinstance(inputs.get(key), str) and inputs.get(key)}
+    for key in ZONE_KEYS:
+        if key in settled and key not in given:
+            del settled[key]
+    name, zone_id = given.get("availabilityZone"), given.get("availabilityZoneId")
+    if name and not zone_id and name in mapping:
+        settled["availabilityZoneId"] = mapping[name]
+    if zone_id and not name:
+        for known_name, known_id in mapping.items():
+            if known_id == zone_id:
+                settled["availabilityZone"] = known_name
+    return settled
 
 
 def fixture_hint(token: str, args: dict[str, Any], result_fields: list[str]) -> str:

@@ -394,6 +394,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
 
     mode, stack, project, region = job["mode"], job["stack"], job["project"], job["region"]
     fixtures = job.get("fixtures") or {}
+    invokes = fixtures.get("invokes") or []
     provider_config: dict[str, dict[str, Any]] = job.get("providerConfig") or {}
 
     def struct(values: dict[str, Any]) -> Any:
@@ -496,6 +497,8 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                     where,
                     config_known=config_known,
                 )
+                if mode != "preview":  # AZ values only as given or from the fixtures' mapping (issue 17)
+                    outputs = lookups.settle_zones(inputs, outputs, lookups.zone_mapping(invokes, where))
                 outputs = wire.annotate_secrets(outputs, inputs)  # the engine keeps the secret bit
             else:
                 resource_id, outputs = "", {}
@@ -585,6 +588,8 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             else:
                 required, _ = output_shapes(_CLASSES.get(request.type))
                 _, outputs = planned.planned_outputs(mode, request.type, request.name, inputs, required, stack, region)
+                if mode != "preview":
+                    outputs = lookups.settle_zones(inputs, outputs, lookups.zone_mapping(invokes, region))
             outputs["id"] = request.id
             record = _record(
                 urn, request.type, request.name, True, request.parent, request.provider, inputs, outputs, request.id
@@ -626,6 +631,9 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             return resource_pb2.ResourceInvokeResponse(**{"return": struct(result)})
 
         def _answer(self, token: str, args: dict[str, Any], region: str, raw: dict[str, Any]) -> dict[str, Any]:
+            answer = lookups.match_fixture(invokes, token, args)  # a fixture answers before a fact (AZ ids)
+            if answer is not None:
+                return dict(answer)
             fact = lookups.facts(token, region, planned.zone_id_prefix(region))
             if fact is not None:
                 return dict(fact)
@@ -635,9 +643,6 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 return dict(lookups.parse_arn(str(args.get("arn", ""))))
             if token == "aws:index/getServicePrincipal:getServicePrincipal":
                 return dict(lookups.service_principal(args, region))
-            answer = lookups.match_fixture(fixtures.get("invokes") or [], token, args)
-            if answer is not None:
-                return dict(answer)
             if mode == "preview":
                 if token not in state["lookups"]:
                     state["lookups"].append(token)
