@@ -60,6 +60,8 @@ def policy_config_path(choice: str | Path | None, pack_dir: Path, environment: s
     path = Path(text).expanduser()
     if path.is_file():
         return path
+    if "/" in text or "\\" in text or path.suffix:
+        raise ProjectError(f"policy config {text} does not exist (a config given is never silently dropped)")
     names = ", ".join(shipped_config_names(pack_dir)) or "none"
     raise ProjectError(
         f"policy config {text} is neither a file nor a config the pack ships ({names}); "

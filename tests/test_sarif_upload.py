@@ -25,8 +25,8 @@ import jsonschema.validators
 import pytest
 
 from automation.offline.analyzer import PolicyMeta, Violation
-from automation.offline.report import Report, Source, render_sarif
-from automation.offline.sarif import is_repository_path
+from automation.offline.report import Report, Source
+from automation.offline.sarif import is_repository_path, render_sarif
 
 SCHEMA = Path(__file__).parent / "data" / "codeql_action" / "sarif-schema-2.1.0.json"
 URI_FORMATS = ("uri", "uri-reference")

@@ -29,6 +29,7 @@ this module writes:
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -186,3 +187,26 @@ def sarif_document(
     if category:
         run["automationDetails"] = {"id": category if category.endswith("/") else f"{category}/"}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render_sarif(report: Report, policy_descriptions: dict[str, str] | None = None, category: str | None = None) -> str:
+    return json.dumps(sarif_document(report, policy_descriptions, category), indent=2)
+
+
+def sarif_error_document(message: str, exit_code: int, tool_version: str = "") -> dict[str, Any]:
+    """A SARIF log for a check that could not report: no results, and the error as a tool execution notification
+    of an unsuccessful invocation (SARIF 2.1.0 section 3.20.21), which GitHub shows with the upload."""
+    driver: dict[str, Any] = {"name": "lambda-netkit", "informationUri": INFORMATION_URI, "rules": []}
+    if tool_version:
+        driver["version"] = tool_version
+        driver["semanticVersion"] = tool_version
+    invocation = {
+        "executionSuccessful": False,
+        "exitCode": exit_code,
+        "toolExecutionNotifications": [{"level": "error", "message": {"text": message}}],
+    }
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "results": []}],
+    }
