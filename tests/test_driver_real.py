@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 CLI = REPO / ".tools" / "bin" / "pulumi"
 PROGRAM_HOST = REPO / "automation" / "real_engine" / "program_host.py"
+# The AWS provider's in-flight creates go on after the engine's Cancel (a NAT gateway goes on being created in AWS):
+# the offline provider's fault that ignores Cancel, so a forced stop leaves the create PENDING as it would in AWS.
+UNCANCELLABLE = "hang-uncancellable"
 
 pytestmark = [
     pytest.mark.skipif(not CLI.is_file(), reason="the real Pulumi CLI is not built: run `make pulumi-cli`"),
@@ -96,34 +98,6 @@ def processes_with_home(home: Path) -> list[int]:
     return found
 
 
-@pytest.fixture
-def uncancellable_creates(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The offline provider's `hang` ends when the engine calls Cancel (on the first SIGINT); the AWS provider's
-    in-flight creates do not (a NAT gateway goes on being created in AWS). This makes the installed offline provider
-    ignore Cancel, as the real one does, so a forced stop leaves the create PENDING as it would against AWS."""
-    from automation.driver import engine as engine_module
-    from automation.driver import workspace
-
-    original = workspace.install_offline_provider
-
-    def install(settings: EngineSettings, python: str) -> list[tuple[str, str]]:
-        packages = original(settings, python)
-        for launcher in workspace.offline_home(settings).glob("plugins/resource-*/pulumi-resource-*"):
-            text = launcher.read_text()
-            launcher.write_text(
-                text.replace(
-                    "from automation.offline_provider.server import main; main()",
-                    "from automation.offline_provider import server; "
-                    "server.OfflineProvider.Cancel = lambda self, request, context: server.empty_pb2.Empty(); "
-                    "server.main()",
-                )
-            )
-        return packages
-
-    monkeypatch.setattr(engine_module, "install_offline_provider", install)
-    yield
-
-
 def test_gate_plan_update_and_destroy_offline_leave_the_program_directory_alone(tmp_path: Path, program: Path) -> None:
     before = sorted(p.name for p in program.iterdir())
     settings = real_settings(tmp_path)
@@ -187,11 +161,13 @@ def test_a_program_changed_between_gate_and_update_is_refused_by_the_plan(
 
 
 def test_a_hang_on_create_past_the_deadline_leaves_no_process_and_the_next_destroy_resolves_it(
-    tmp_path: Path, program: Path, uncancellable_creates: None
+    tmp_path: Path, program: Path
 ) -> None:
+    """The NAT gateway's create ignores Cancel, as the AWS provider's in-flight creates do (the offline provider's
+    `hang-uncancellable` fault): the first SIGINT does not end it, the second does, leaving it PENDING."""
     lines: list[str] = []
     settings = real_settings(
-        tmp_path, lines, timeout_seconds=25, offline_faults={"nat": {"create": "hang"}}, skip_gate=True
+        tmp_path, lines, timeout_seconds=25, offline_faults={"nat": {"create": UNCANCELLABLE}}, skip_gate=True
     )
     out = tmp_path / "up.json"
     started = time.monotonic()
@@ -227,14 +203,12 @@ def test_a_hang_on_create_past_the_deadline_leaves_no_process_and_the_next_destr
     assert after["resources_in_state"] == 0 and after["pending_operations"] == []
 
 
-def test_an_unresponsive_engine_is_killed_and_only_its_own_lock_is_removed(
-    tmp_path: Path, program: Path, uncancellable_creates: None
-) -> None:
+def test_an_unresponsive_engine_is_killed_and_only_its_own_lock_is_removed(tmp_path: Path, program: Path) -> None:
     """A provider that answers nothing (stopped): the CLI does not finish terminating after the second SIGINT, so
     it is killed with its session; its lock stays behind and the driver removes exactly that one."""
     lines: list[str] = []
     settings = real_settings(
-        tmp_path, lines, timeout_seconds=25, kill_wait_seconds=3, offline_faults={"nat": {"create": "hang"}}
+        tmp_path, lines, timeout_seconds=25, kill_wait_seconds=3, offline_faults={"nat": {"create": UNCANCELLABLE}}
     )
     settings.skip_gate = True
     home = settings.state_dir / "offline" / "home"
