@@ -266,6 +266,44 @@ def test_only_our_own_dead_lock_is_removed_on_an_s3_backend(
     assert keys == [prefix + "b.json"]
 
 
+def test_the_lock_a_killed_run_left_is_removed_exactly_and_only_once_its_process_is_gone(tmp_path: Path) -> None:
+    """`ephemeral destroy --record` on another runner: the record names the CLI (pid, host) killed with its driver."""
+    stack_dir = tmp_path / ".pulumi" / "locks" / "organization" / "proj" / "s"
+    ours, same_pid_elsewhere = _lock(stack_dir, 41, "runner-a"), _lock(stack_dir, 41, "runner-b")
+    another_job = _lock(stack_dir, 42, "runner-a")
+    left = locks.LeftEngine.parse({"pid": 41, "host": "runner-a"})
+    assert left is not None
+    # on its own host, a process that still runs keeps its lock
+    line = locks.remove_left_lock(f"file://{tmp_path}", "proj", "s", left, "runner-a", alive=lambda pid: True)
+    assert "still running" in line and ours.exists()
+    line = locks.remove_left_lock(f"file://{tmp_path}", "proj", "s", left, "runner-c", alive=lambda pid: True)
+    assert "engine process 41 on runner-a" in line and "removed the lock" in line
+    assert not ours.exists() and same_pid_elsewhere.exists() and another_job.exists()
+    assert "2 lock(s) of other processes left alone" in line
+    for junk in (None, {}, {"pid": "41", "host": "h"}, {"pid": True, "host": "h"}, {"pid": 41, "host": ""}):
+        assert locks.LeftEngine.parse(junk) is None
+    assert not locks.process_alive(2**22 + 1) and locks.process_alive(os.getpid())
+
+
+def test_ephemeral_destroy_record_hands_the_recorded_engine_process_to_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = tmp_path / "ephemeral.json"
+    record.write_text(json.dumps({"stack": "pr7-x202601010000", "engine_process": {"pid": 4242, "host": "runner-a"}}))
+    given: list[Any] = []
+
+    def engine(*args: Any, **kwargs: Any) -> Any:
+        given.append(args[-1])
+        raise DriverError("stop here")
+
+    monkeypatch.setattr(runs, "Engine", engine)
+    monkeypatch.setattr(runs, "find_cli", lambda settings: "pulumi")
+    monkeypatch.setattr("automation.cli_engine._program_dir", lambda: REPO)
+    monkeypatch.setattr("automation.cli_engine._engine_settings", lambda args: settings(tmp_path / "state"))
+    assert cli.main(["ephemeral", "destroy", "--record", str(record), "--offline"]) == 2
+    assert given == [[locks.LeftEngine(4242, "runner-a")]]
+
+
 def test_pulumi_cancel_on_the_cloud_only_for_our_own_active_update() -> None:
     lines = ["Updating (acme/stack)", "View Live: https://app.pulumi.com/acme/proj/stack/updates/17", "..."]
     version = locks.update_version(lines)

@@ -292,9 +292,9 @@ def test_sigterm_to_the_driver_during_up_stops_the_cli_and_writes_the_record(tmp
     assert "^C received; cancelling" in output
 
 
-def test_a_killed_driver_leaves_no_engine_running(tmp_path: Path, program: Path) -> None:
-    """SIGKILL cannot be caught: the CLI's session must still not outlive the driver (PR_SET_PDEATHSIG)."""
-    state, out = tmp_path / "state", tmp_path / "up.json"
+def start_driver_until_nat_creating(program: Path, state: Path, out: Path) -> subprocess.Popen[str]:
+    """The driver (SIGTERM_SCRIPT: `up`, NAT create slow but cancellable) in a process of its own, once the CLI is
+    creating the NAT gateway."""
     pack = FIXTURES / "driver_pack"
     driver = subprocess.Popen(
         [sys.executable, "-c", SIGTERM_SCRIPT, str(program), str(pack), str(state), str(out), str(CLI)],
@@ -308,17 +308,71 @@ def test_a_killed_driver_leaves_no_engine_running(tmp_path: Path, program: Path)
     for line in driver.stdout:
         if "nat creating" in line or time.monotonic() > deadline:
             break
-    home = state / "offline" / "home"
-    assert processes_with_home(home)  # the CLI, program_host and the provider are running
-    driver.kill()
-    driver.wait(10)
-    deadline = time.monotonic() + 30
+    return driver
+
+
+def locks_of(state: Path) -> list[Path]:
+    return sorted((state / "offline" / "state").glob(".pulumi/locks/**/*.json"))
+
+
+def wait_gone(home: Path, seconds: float = 30) -> dict[int, bytes]:
+    deadline = time.monotonic() + seconds
     while processes_with_home(home) and time.monotonic() < deadline:
         time.sleep(0.2)
-    left = {pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in processes_with_home(home)}
-    assert left == {}
-    # What the real CLI does then: it gets SIGTERM (program_host's PR_SET_PDEATHSIG), starts cancelling, and dies of
-    # SIGPIPE writing "SIGTERM received" to the dead driver's pipe (Go exits on EPIPE on fd 1/2): its lock stays,
-    # naming its own pid, for a human or the next run on this host (docs/driver.md, "Limits").
-    for lock in (state / "offline" / "state").glob(".pulumi/locks/**/*.json"):
-        assert json.loads(lock.read_text())["hostname"] == os.uname().nodename
+    return {pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in processes_with_home(home)}
+
+
+def test_a_killed_driver_leaves_no_engine_running_and_no_lock(tmp_path: Path, program: Path) -> None:
+    """SIGKILL cannot be caught: the CLI's session must still not outlive the driver (PR_SET_PDEATHSIG), and the CLI,
+    cancelling on its parent-death signal, must not die of SIGPIPE writing to the dead driver's pipe (its output goes
+    to files, command.py): it finishes cancelling and releases its own lock. The next command just runs."""
+    state, out = tmp_path / "state", tmp_path / "up.json"
+    driver = start_driver_until_nat_creating(program, state, out)
+    home = state / "offline" / "home"
+    assert processes_with_home(home)  # the CLI, program_host and the provider are running
+    engine = record_of(out)["engine_process"]  # written as soon as the CLI started
+    assert engine["host"] == os.uname().nodename and engine["pid"] in processes_with_home(home)
+    assert Path(f"/proc/{engine['pid']}/exe").resolve() == CLI.resolve()  # the CLI itself, the pid its lock names
+    driver.kill()
+    driver.wait(10)
+    assert wait_gone(home) == {}
+    assert locks_of(state) == []  # released by the CLI itself
+    destroy = tmp_path / "destroy.json"
+    runs.run_environment("destroy", target_of(program), real_settings(tmp_path, passphrase="p"), destroy)
+    after = record_of(destroy)
+    assert after["resources_in_state"] == 0 and after["pending_operations"] == []
+    assert after["engine_process"] is None
+    assert locks_of(state) == [] and processes_with_home(home) == []
+
+
+def test_a_lock_left_by_an_engine_killed_with_its_driver_is_removed_by_the_next_run(
+    tmp_path: Path, program: Path
+) -> None:
+    """A runner tearing down the job's whole process tree: the driver and the CLI's session die at once, the CLI's
+    lock stays. The run record names that CLI (pid, host) and so does the driver's marker in its state directory:
+    the next command over the stack removes exactly that lock, resolves the pending create and ends clean."""
+    state, out = tmp_path / "state", tmp_path / "up.json"
+    driver = start_driver_until_nat_creating(program, state, out)
+    home = state / "offline" / "home"
+    session = processes_with_home(home)
+    driver.send_signal(signal.SIGSTOP)  # nothing the driver does in between: the whole tree dies at once
+    for pid in session:
+        os.kill(pid, signal.SIGKILL)
+    driver.kill()
+    driver.wait(10)
+    assert wait_gone(home) == {}
+    engine = record_of(out)["engine_process"]
+    (lock,) = locks_of(state)
+    assert json.loads(lock.read_text())["pid"] == engine["pid"]
+    assert json.loads(lock.read_text())["hostname"] == engine["host"] == os.uname().nodename
+    lines: list[str] = []
+    destroy = tmp_path / "destroy.json"
+    runs.run_environment("destroy", target_of(program), real_settings(tmp_path, lines, passphrase="p"), destroy)
+    after = record_of(destroy)
+    cleared = next(p for p in after["phases"] if p["phase"] == "locks left by an earlier run")
+    assert cleared["result"] == "1 removed"
+    assert [d for d in cleared["details"] if f"engine process {engine['pid']} on {engine['host']}" in d]
+    assert any(p["phase"] == "resolve pending operations" and p["result"] == "1 resolved" for p in after["phases"])
+    assert after["resources_in_state"] == 0 and after["pending_operations"] == []
+    assert locks_of(state) == [] and processes_with_home(home) == []
+    assert list((state / "engines").glob("*.json")) == []  # the marker went with the lock
