@@ -4,6 +4,7 @@ one part cannot run on the real CLI here). Everything the real CLI can play is i
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -40,7 +41,15 @@ from automation.driver.retries import (
     with_retries,
     with_timeout,
 )
-from automation.driver.settings import EngineSettings, Target, worst_case_seconds
+from automation.driver.settings import (
+    PREFLIGHT_AWS_CALLS,
+    PREFLIGHT_PROGRAM_SECONDS,
+    EngineSettings,
+    Target,
+    aws_call_seconds,
+    preflight_seconds,
+    worst_case_seconds,
+)
 from automation.naming import ephemeral_stack_name, expiry, is_expired, parse_ttl, sanitize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -421,6 +430,86 @@ def test_the_workflow_timeouts_cover_the_worst_case_the_budgets_allow(tmp_path: 
         # the OIDC session outlasts the job: expired credentials mid-run would strand resources
         credentials = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
         assert credentials["with"]["role-duration-seconds"] >= job["timeout-minutes"] * 60, job_name
+        if part == "update":  # the account preflight runs before the gate, within the same job
+            preflight = preflight_seconds(_settings_from_flags(flags, tmp_path))
+            assert preflight > 0 and "--skip-preflight" not in run and "--offline" not in run
+            assert f"account preflight {preflight / 60:g}" in WORKFLOW.read_text(), round(preflight / 60, 2)
+
+
+def test_the_worst_case_update_includes_the_preflight_program_run_and_aws_calls(tmp_path: Path) -> None:
+    from automation.preflight.program import program_needs
+
+    base = settings(tmp_path, timeout_seconds=1200, attempts=2, aws_timeout_seconds=30)
+    # botocore standard mode, 3 attempts: each to its connect and read timeouts, 1 s + 2 s of backoff at most
+    assert aws_call_seconds(base) == 3 * (30 + 30) + 3
+    assert preflight_seconds(base) == 600 + PREFLIGHT_AWS_CALLS * 183
+    # the program's offline run is bounded by program_needs' own timeout, which the driver's step leaves as it is
+    assert inspect.signature(program_needs).parameters["timeout"].default == PREFLIGHT_PROGRAM_SECONDS
+    without = worst_case_seconds(settings(tmp_path, timeout_seconds=1200, attempts=2, skip_preflight=True))
+    assert worst_case_seconds(base)["update"] - without["update"] == preflight_seconds(base)
+    assert worst_case_seconds(base)["teardown"] == without["teardown"]  # teardown runs no preflight
+    assert preflight_seconds(settings(tmp_path, offline=True)) == 0  # no account to read
+
+
+class _CountingClient:
+    """A boto3 client stand-in that counts every request (one per page of a paginated listing)."""
+
+    def __init__(self, answers: dict[str, Any], calls: list[str]) -> None:
+        self.answers, self.calls = answers, calls
+
+    def _answer(self, operation: str) -> Any:
+        self.calls.append(operation)
+        answer = self.answers[operation]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def get_paginator(self, operation: str) -> Any:
+        client = self
+
+        class Pages:
+            def paginate(self, **_: Any) -> list[Any]:
+                return [client._answer(operation)]
+
+        return Pages()
+
+    def __getattr__(self, operation: str) -> Any:
+        return lambda **_: self._answer(operation)
+
+
+def test_the_preflight_aws_calls_are_what_the_worst_case_allows_for() -> None:
+    """Every fallback of preflight/account.py taken (no quota ever applied, no default either, Lambda's own answer
+    refused), the stack's VPC deployed with no function in it yet: the count PREFLIGHT_AWS_CALLS is built on."""
+    from botocore.exceptions import ClientError
+
+    from automation.preflight.account import Clients, read_account
+    from automation.preflight.needs import StackNeeds
+
+    def error(code: str, operation: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": "x"}}, operation)
+
+    tag = [{"Key": "netkit:stack", "Value": "other"}]
+    answers: dict[str, Any] = {
+        "describe_vpcs": {"Vpcs": [{"VpcId": "vpc-1"}]},
+        "describe_subnets": {"Subnets": [{"SubnetId": "subnet-1", "AvailabilityZone": "us-east-1a"}]},
+        "get_service_quota": error("NoSuchResourceException", "GetServiceQuota"),
+        "get_aws_default_service_quota": error("ServiceUnavailable", "GetAWSDefaultServiceQuota"),
+        "describe_account_attributes": error("ServiceUnavailable", "DescribeAccountAttributes"),
+        "describe_addresses": {"Addresses": []},
+        "describe_nat_gateways": {"NatGateways": [{"SubnetId": "subnet-1", "Tags": tag}]},
+        "describe_network_interfaces": {"NetworkInterfaces": []},
+        "get_account_settings": error("ServiceUnavailable", "GetAccountSettings"),
+        "list_functions": {"Functions": []},
+        "describe_vpc_block_public_access_options": {"VpcBlockPublicAccessOptions": {"InternetGatewayBlockMode": "x"}},
+        "describe_vpc_block_public_access_exclusions": {"VpcBlockPublicAccessExclusions": []},
+    }
+    calls: list[str] = []
+    client = _CountingClient(answers, calls)
+    needs = StackNeeds("dev", "us-east-1", stack_tag="dev", creates_vpc=True, nat_azs={"us-east-1a": 1})
+    read_account(Clients(client, client, client), needs)
+    assert set(answers) <= set(calls)  # every operation the preflight can call was called
+    # 21 counted, 4 allowed for on top (functions already in the VPC, further pages): settings.py says so
+    assert len(calls) == 21 == PREFLIGHT_AWS_CALLS - 4, calls
 
 
 def test_the_workflow_pins_the_cli_and_cleans_up_in_a_job_of_its_own() -> None:

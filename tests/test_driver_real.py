@@ -376,3 +376,26 @@ def test_a_lock_left_by_an_engine_killed_with_its_driver_is_removed_by_the_next_
     assert after["resources_in_state"] == 0 and after["pending_operations"] == []
     assert locks_of(state) == [] and processes_with_home(home) == []
     assert list((state / "engines").glob("*.json")) == []  # the marker went with the lock
+
+
+def test_an_ephemeral_run_from_the_command_line_calls_the_preflight_offline(
+    tmp_path: Path, program: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`netkit ephemeral run --offline` end to end on the real CLI: the command line wires the account preflight into
+    the run (cli_engine `_preflight`), update.py calls it before the gate, and offline it records that there was no
+    account to read; then the gate, the update and the teardown run as usual."""
+    from automation import cli
+
+    monkeypatch.chdir(program)  # the program and the driver's state directory (.netkit) are the copy's
+    monkeypatch.setenv("NETKIT_PULUMI_CLI", str(CLI))
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only-passphrase")
+    out = tmp_path / "ephemeral.json"
+    argv = ["ephemeral", "run", "--offline", "--from", "dev", "--prefix", "pf", "--timeout", "300"]
+    assert cli.main([*argv, "--outputs-file", str(out)]) == 0
+    record = record_of(out)
+    phases = [p["phase"] for p in record["phases"]]
+    (preflight,) = [p for p in record["phases"] if p["phase"] == "preflight"]
+    assert preflight["result"] == "not run: --offline has no AWS account to read"
+    assert phases.index("preflight") < phases.index("gate") < phases.index("up")
+    assert record["gate"]["result"] == "passed" and record["resources_in_state"] == 0
+    assert record["stack"].startswith("pf-") and record["stack"].endswith("-offline")
