@@ -22,7 +22,8 @@ import yaml
 from .offline.analyzer import AnalysisSession
 from .offline.engine import Mode, ProgramRun, RecordedResource, run_program
 from .offline.fixtures import load_fixtures
-from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, StackInfo
+from .offline.masking import Masker
+from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, StackInfo, resolve_launch
 from .offline.policy_config import PolicyConfigEntry, load_policy_config
 from .offline.report import Report, Source, capacity_rows, cost_estimate
 from .offline.stack_config import StackConfig, load_stack_config
@@ -101,28 +102,14 @@ def repository_root(program_dir: Path) -> Path:
 
 def stack_tags(program_dir: Path, config: StackConfig) -> dict[str, str]:
     """The tags the CLI gives a stack from Pulumi.yaml and `pulumi:tags` config (pkg/backend/stack.go,
-    GetEnvironmentTagsForCurrentStack); sent in ConfigureStack."""
-    tags = {"pulumi:project": config.project, "pulumi:runtime": "python"}
-    try:
-        project = yaml.safe_load((program_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        project = {}
-    if isinstance(project, dict):
-        runtime = project.get("runtime")
-        name = runtime.get("name") if isinstance(runtime, dict) else runtime
-        if isinstance(name, str):
-            tags["pulumi:runtime"] = name
-        if isinstance(project.get("description"), str):
-            tags["pulumi:description"] = project["description"]
+    GetEnvironmentTagsForCurrentStack); sent in ConfigureStack. `pulumi:tags` was checked when the config was read
+    (an object of strings)."""
+    tags = {"pulumi:project": config.project, "pulumi:runtime": config.runtime}
+    if config.description:
+        tags["pulumi:description"] = config.description
     raw = config.get("pulumi:tags")
     if raw:
-        try:
-            extra = json.loads(raw)
-        except json.JSONDecodeError:
-            extra = None
-        if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
-            raise PolicyPackError("pulumi:tags must be an object of strings")
-        tags.update(extra)
+        tags.update(json.loads(raw))
     return tags
 
 
@@ -163,6 +150,30 @@ def run_check(
     """
     program_dir = Path(program_dir)
     config = load_stack_config(program_dir, stack, overrides=config_overrides, stack_named=stack_named)
+    masker = Masker(config.secret_values())
+    try:
+        report = _run_check(
+            program_dir, config, stack, mode, policy_pack, policy_config, pack, masker, fixtures, timeout, account_facts
+        )
+    except Exception as exc:
+        masker.scrub(exc)  # whoever prints the error prints no known secret
+        raise
+    return masker.mask_data(report)
+
+
+def _run_check(
+    program_dir: Path,
+    config: StackConfig,
+    stack: str,
+    mode: Mode,
+    policy_pack: Path | str | None,
+    policy_config: Path | str | None,
+    pack: PolicyPackProcess | None,
+    masker: Masker,
+    fixtures: Path | str | None,
+    timeout: float,
+    account_facts: AccountConcurrency | None,
+) -> Report:
     environment = config.get("netkit:environment") or stack
     info = StackInfo(
         project=config.project,
@@ -172,7 +183,10 @@ def run_check(
         secret_keys=tuple(config.secret_keys),
         tags=stack_tags(program_dir, config),
     )
+    answers = load_fixtures(fixtures) if fixtures is not None else None  # checked before anything starts
     with _pack_dir(policy_pack) as pack_dir:
+        if pack is None:
+            resolve_launch(pack_dir)  # a pack that cannot start is refused before the program starts
         config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
         user_config, config_warnings = load_policy_config(config_path)
         account_note = _apply_account_facts(user_config, account_facts, config.region)
@@ -185,8 +199,10 @@ def run_check(
                     mode,
                     config,
                     timeout=timeout,
-                    fixtures=load_fixtures(fixtures) if fixtures is not None else None,
+                    fixtures=answers,
                     on_resource=starter.submit,
+                    masker=masker,
+                    allow_patterns=_allow_patterns(user_config),
                 )
             except Exception:
                 starter.raise_start_error()  # the pack's own failure first, as when it started before the program
@@ -233,6 +249,13 @@ def run_check(
         pack_version=result.pack_version,
         entry_point=Source((main.relative_to(root) if main.is_relative_to(root) else main).as_posix(), 1),
     )
+
+
+def _allow_patterns(user_config: Mapping[str, PolicyConfigEntry]) -> list[str]:
+    """lambda-env-no-secrets' `allowPatterns` from the policy config (values it allows are not secrets it finds)."""
+    entry = user_config.get("lambda-env-no-secrets")
+    patterns = (entry.properties or {}).get("allowPatterns") if entry is not None else None
+    return [p for p in patterns if isinstance(p, str)] if isinstance(patterns, list) else []
 
 
 def _apply_account_facts(

@@ -23,6 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
             "and ephemeral CI stacks with the pack attached, reap expired stacks, and check deployments with boto3."
         ),
     )
+    # argparse's top level reports unknown options of `check` too: check's error documents for those.
+    parser.on_error = lambda line, arguments: (
+        cli_check.usage_error(line, arguments[1:]) if list(arguments[:1]) == ["check"] else None
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     cli_check.add_parser(sub)
     cli_engine.add_parsers(sub)

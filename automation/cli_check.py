@@ -17,6 +17,7 @@ from rich.console import Console
 from .cli_common import EXIT_ERROR, EXIT_PASSED, EXIT_VIOLATIONS
 
 FORMATS = ("text", "json", "sarif")
+Target = tuple[str, Path | None]  # a format and its file (None: stdout)
 _EXTENSIONS = {".sarif": "sarif", ".json": "json"}
 
 DESCRIPTION = """\
@@ -85,6 +86,7 @@ def add_parser(sub: Any) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    check.on_error = usage_error
     check.add_argument(
         "stack",
         nargs="?",
@@ -155,14 +157,52 @@ def add_parser(sub: Any) -> None:
     check.add_argument("--verbose", action="store_true", help="show URNs and the messages of suppressed findings")
 
 
-def _targets(outputs: Sequence[Sequence[Any]] | None) -> list[tuple[str, Path | None]]:
+def _targets(outputs: Sequence[Sequence[Any]] | None, inputs: Sequence[Path | None] = ()) -> list[Target]:
+    """Where each format goes; ValueError (one line) for a conflict, found before anything runs: two formats on
+    stdout or in one file, an --output that is an input of the check, a directory, or in a missing directory."""
     pairs = [(str(f), p) for f, p in (outputs or [])] or [("text", None)]
     to_stdout = [f for f, p in pairs if p is None]
     if len(to_stdout) > 1:
         raise ValueError(f"only one format can go to stdout (got {', '.join(to_stdout)}); give the others --output")
+    written: dict[Path, str] = {}
+    protected = {_identity(path): path for path in inputs if path is not None}
+    for fmt, path in pairs:
+        if path is None:
+            continue
+        key = _identity(path)
+        if key in written:
+            raise ValueError(
+                f"--output {path} is given for both {written[key]} and {fmt}; give each format its own file"
+            )
+        written[key] = fmt
+        if key in protected:
+            raise ValueError(f"--output {path} is an input of the check ({protected[key]}); write the report elsewhere")
+        if path.is_dir():
+            raise ValueError(f"--output {path} is a directory; name a file")
+        if not path.parent.is_dir():
+            raise ValueError(f"--output {path}: directory {path.parent} does not exist")
     if not to_stdout:
         pairs.insert(0, ("text", None))  # every format went to a file: people still get the text on stdout
     return pairs
+
+
+def _identity(path: Path) -> Path:
+    """One name per file (`r.json`, `./r.json` and an absolute path are the same file)."""
+    return Path(os.path.abspath(path))
+
+
+def _requested_targets(arguments: Sequence[str]) -> list[Target]:
+    """The --format/--output pairs of a command line argparse refused (for the error documents); [] when even
+    those cannot be read."""
+    reader = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    reader.add_argument("--format", action=_FormatAction, dest="outputs")
+    reader.add_argument("--output", action=_FormatAction, dest="outputs")
+    try:
+        known, _ = reader.parse_known_args(list(arguments))
+        targets = _targets([(f, p) for f, p in (known.outputs or []) if f in FORMATS])
+    except (argparse.ArgumentError, ValueError):
+        return []
+    return targets
 
 
 @contextmanager
@@ -186,11 +226,15 @@ def _console(file: Any = None) -> Console:
     stream = file or sys.stdout
     tty = hasattr(stream, "isatty") and stream.isatty()
     width = None if tty else int(os.environ.get("COLUMNS", "0") or 0) or 100
-    return Console(file=file, highlight=False, width=width, soft_wrap=False, force_terminal=False if file else None)
+    return Console(
+        file=file, highlight=False, emoji=False, width=width, soft_wrap=False, force_terminal=False if file else None
+    )
 
 
 def _render(report: Any, fmt: str, path: Path | None, verbose: bool) -> None:
-    from .offline.report import render_json, render_sarif, render_text
+    from .offline.report import render_json
+    from .offline.sarif import render_sarif
+    from .offline.text_report import render_text
 
     if fmt == "text":
         if path is None:
@@ -207,25 +251,19 @@ def _render(report: Any, fmt: str, path: Path | None, verbose: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        targets = _targets(args.outputs)
+        targets = _targets(args.outputs, (args.fixtures, args.policy_config, args.account_facts))
     except ValueError as exc:
-        err.print(f"error: {exc}", markup=False)
-        return EXIT_ERROR
+        return _fail(f"error: {exc}", EXIT_ERROR, _stdout_targets(args.outputs))
     try:
         with _signals_raise():
             report = _check(args)
     except Interrupted as exc:
         _stop_programs()
         name = "SIGINT" if exc.signum == signal.SIGINT else "SIGTERM"
-        err.print(f"interrupted ({name}): the program and the policy pack were stopped", markup=False)
-        return 128 + exc.signum
+        return _fail(f"interrupted ({name}): the program and the policy pack were stopped", 128 + exc.signum, targets)
     except _CheckFailed as exc:
-        if exc.program_traceback:
-            sys.stderr.write(exc.program_traceback.rstrip("\n") + "\n")
-        err.print(f"error: {exc}", markup=False)
-        return EXIT_ERROR
+        return _fail(f"error: {exc}", EXIT_ERROR, targets, exc.before, exc.after)
     # Files first: a reader that closes stdout early (`| head`) must not cost the SARIF file.
     for fmt, path in sorted(targets, key=lambda target: target[1] is None):
         try:
@@ -233,14 +271,67 @@ def run(args: argparse.Namespace) -> int:
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no "Exception ignored" at exit
         except OSError as exc:
-            err.print(f"error: cannot write {path}: {exc.strerror}", markup=False)
-            return EXIT_ERROR
+            others = [target for target in targets if target[1] != path]
+            return _fail(f"error: cannot write {path}: {exc.strerror}", EXIT_ERROR, others)
     if not report.passed:
         return EXIT_VIOLATIONS
     if args.fail_on_undecided and report.undecided:
-        err.print("error: some policies could not decide (--fail-on-undecided)", markup=False)
+        _stderr().print("error: some policies could not decide (--fail-on-undecided)", markup=False)
         return EXIT_VIOLATIONS
     return EXIT_PASSED
+
+
+def _stderr() -> Console:
+    # No emoji codes: `a:b:c` in a message is a config key, not `:b:` (rich would print a symbol).
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+def _stdout_targets(outputs: Sequence[Sequence[Any]] | None) -> list[Target]:
+    return [(str(f), None) for f, p in (outputs or []) if p is None]
+
+
+def _fail(line: str, code: int, targets: Sequence[Target], before: str = "", after: str = "") -> int:
+    """End a check that could not report: one line on stderr (after the program's own traceback or the pack's
+    stderr, before a fixture entry to add), and an error document for each structured format asked for (JSON
+    `{"error": ...}`, SARIF with an error notification), so a CI step that reads them gets a document, not nothing."""
+    if before:
+        sys.stderr.write(before.rstrip("\n") + "\n")
+    _stderr().print(line, markup=False)
+    if after:
+        sys.stderr.write(after.rstrip("\n") + "\n")
+    _error_documents(line, code, targets, before, after)
+    return code
+
+
+def _error_documents(line: str, code: int, targets: Sequence[Target], before: str = "", after: str = "") -> None:
+    import json
+
+    structured = [(fmt, path) for fmt, path in targets if fmt in ("json", "sarif")]
+    if not structured:
+        return
+    from .check import tool_version
+    from .offline.report import error_document
+    from .offline.sarif import sarif_error_document
+
+    message = line.removeprefix("error: ")
+    for fmt, path in structured:
+        if fmt == "json":
+            document = error_document(message, code, before, after)
+        else:
+            document = sarif_error_document(message, code, tool_version())
+        text = json.dumps(document, indent=2)
+        try:
+            if path is None:
+                print(text, flush=True)
+            else:
+                path.write_text(text + "\n", encoding="utf-8")
+        except OSError:
+            continue  # the line on stderr says what went wrong; nothing more can be written
+
+
+def usage_error(line: str, arguments: Sequence[str]) -> None:
+    """argparse refused the command line: the error documents the structured formats it asked for."""
+    _error_documents(line, EXIT_ERROR, _requested_targets(arguments))
 
 
 def _stop_programs() -> None:
@@ -253,9 +344,14 @@ def _stop_programs() -> None:
 
 
 class _CheckFailed(Exception):
-    def __init__(self, message: str, program_traceback: str = "") -> None:
-        super().__init__(message)
-        self.program_traceback = program_traceback
+    """One line for stderr, with what may come before it (the program's own traceback, the pack's stderr) and after
+    it (a fixture entry to add)."""
+
+    def __init__(self, message: str, before: str = "", after: str = "") -> None:
+        line, _, rest = message.partition("\n")
+        super().__init__(line)
+        self.before = before
+        self.after = "\n".join(part for part in (rest, after) if part)
 
 
 def _check(args: argparse.Namespace) -> Any:
@@ -282,8 +378,11 @@ def _check(args: argparse.Namespace) -> Any:
             account_facts=facts,
         )
     except ProgramError as exc:
-        raise _CheckFailed(str(exc), exc.program_traceback) from None
-    except (ProgramLoadError, PolicyPackError, DuplicateResourceError, AccountFactsError) as exc:
+        raise _CheckFailed(exc.args[0], exc.program_traceback, exc.hint) from None
+    except PolicyPackError as exc:
+        line, _, stderr = str(exc).partition("\n")  # the pack's own stderr comes before our line
+        raise _CheckFailed(line, stderr) from None
+    except (ProgramLoadError, DuplicateResourceError, AccountFactsError) as exc:
         raise _CheckFailed(str(exc)) from None
     except Interrupted:
         raise

@@ -382,10 +382,10 @@ def test_config_overrides_and_stack_name_typos(tmp_path: Path) -> None:
     ("name", "content", "message"),
     [
         ("Pulumi.dev.yaml", b"config:\n  a: \xff\xfe\n", "is not UTF-8"),
-        ("Pulumi.dev.yaml", b"config: [1, 2]\n", "config must be a mapping"),
+        ("Pulumi.dev.yaml", b"config: [1, 2]\n", "`config` must be a mapping"),
         ("Pulumi.dev.yaml", b"config: {a: [\n", "is not valid YAML"),
         ("Pulumi.yaml", b"- just\n- a list\n", "must hold a mapping"),
-        ("Pulumi.yaml", b"name: p\nruntime: {name: python, options: [venv]}\n", "runtime.options must be a mapping"),
+        ("Pulumi.yaml", b"name: p\nruntime: {name: python, options: [venv]}\n", "`runtime.options` must be a mapping"),
     ],
 )
 def test_bad_project_files_are_one_line_errors(tmp_path: Path, name: str, content: bytes, message: str) -> None:

@@ -5,6 +5,7 @@ Python language host cannot be built here), under this interpreter."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -20,13 +21,15 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from automation.offline_provider import FAULTS_ENV, install_offline_plugins, required_packages
+from automation.offline_provider import FAULTS_ENV, FIXTURES_ENV, install_offline_plugins, required_packages
 from automation.provider_model.planned_state import resource_id
 from automation.provider_model.wire import UNKNOWN
 from automation.real_engine.command import ProgramHostCommand
 from automation.real_engine.tools import CliNotFound, find_pulumi_cli, real_engine_env
 
 PROGRAM = Path(__file__).parent / "fixtures" / "programs" / "offline_provider"
+ZONES_PROGRAM = PROGRAM.with_name("offline_provider_zones")
+ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
 MARKER = "NETKIT_OFFLINE_TEST_MARKER"
 
 
@@ -38,22 +41,35 @@ def cli() -> Path:
         pytest.skip(f"the real Pulumi CLI is not built here: {error}")
 
 
-@pytest.fixture
-def workspace(tmp_path: Path, cli: Path) -> Iterator[tuple[auto.Stack, dict[str, str]]]:
+@contextlib.contextmanager
+def _stack(
+    tmp_path: Path, cli: Path, source: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[auto.Stack, dict[str, str]]]:
+    """A stack `dev` of a copy of `source` with a local file backend and a throwaway PULUMI_HOME holding the offline
+    provider plugins; every process started for it is killed on the way out."""
     home, backend, program = tmp_path / "home", tmp_path / "backend", tmp_path / "program"
     backend.mkdir()
-    shutil.copytree(PROGRAM, program)
+    shutil.copytree(source, program)
     install_offline_plugins(home, required_packages(sys.executable))
     env = {
         **real_engine_env(home, backend, cli, "offline-provider-test"),
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         MARKER: uuid.uuid4().hex,
+        **(extra_env or {}),
     }
     command = ProgramHostCommand(cli, sys.executable, program)
     stack = auto.Stack.create("dev", auto.LocalWorkspace(work_dir=str(program), env_vars=env, pulumi_command=command))
-    yield stack, env
-    for pid in _marked(env[MARKER]):  # never leave anything running, even when a test fails
-        os.kill(pid, signal.SIGKILL)
+    try:
+        yield stack, env
+    finally:
+        for pid in _marked(env[MARKER]):  # never leave anything running, even when a test fails
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, cli: Path) -> Iterator[tuple[auto.Stack, dict[str, str]]]:
+    with _stack(tmp_path, cli, PROGRAM) as opened:
+        yield opened
 
 
 def _marked(marker: str, name: str = "") -> list[int]:
@@ -170,3 +186,48 @@ def test_a_hanging_create_ends_when_the_cli_is_interrupted(workspace: tuple[auto
     while time.monotonic() < deadline and _marked(env[MARKER]):
         time.sleep(0.2)
     assert _marked(env[MARKER]) == []  # neither the CLI, the program host nor any provider left running
+
+
+def _subnet_zones(stack: auto.Stack) -> dict[str, dict[str, str]]:
+    """Each subnet's AZ outputs in the stack's state, by resource name."""
+    return {
+        resource["urn"].rsplit("::", 1)[-1]: {
+            key: value for key, value in resource.get("outputs", {}).items() if key.startswith("availabilityZone")
+        }
+        for resource in _remaining(stack)
+        if resource.get("type") == "aws:ec2/subnet:Subnet"
+    }
+
+
+@pytest.mark.parametrize("mapping", [False, True], ids=["no-fixture", "fixture"])
+def test_up_never_invents_the_zone_mapping(tmp_path: Path, cli: Path, mapping: bool) -> None:
+    """Issue 17 under the real engine: subnets placed by AZ name get no made-up AZ id in `up` (a guessed mapping made
+    a same-AZ NAT look cross-AZ); the id comes only from the fixtures' getAvailabilityZones `names` + `zoneIds`."""
+    extra: dict[str, str] = {}
+    if mapping:
+        fixtures = tmp_path / "fixtures.yaml"
+        fixtures.write_text(
+            f"invokes:\n  - token: {ZONES}\n    result:\n"
+            "      names: [us-east-1a, us-east-1b, us-east-1c]\n      zoneIds: [use1-az6, use1-az1, use1-az4]\n"
+        )
+        extra[FIXTURES_ENV] = str(fixtures)
+    with _stack(tmp_path, cli, ZONES_PROGRAM, extra) as (stack, env):
+        up = stack.up()
+        assert up.summary.result == "succeeded"
+        zones = _subnet_zones(stack)
+        if mapping:
+            assert zones == {
+                "public": {"availabilityZone": "us-east-1c", "availabilityZoneId": "use1-az4"},
+                "lambda-0": {"availabilityZone": "us-east-1a", "availabilityZoneId": "use1-az6"},
+                "lambda-1": {"availabilityZone": "us-east-1b", "availabilityZoneId": "use1-az1"},
+            }
+            assert up.outputs["lambda_0_zone_id"].value == "use1-az6"
+        else:
+            assert zones == {
+                "public": {"availabilityZone": "us-east-1c"},
+                "lambda-0": {"availabilityZone": "us-east-1a"},
+                "lambda-1": {"availabilityZone": "us-east-1b"},
+            }
+            assert "lambda_0_zone_id" not in up.outputs or up.outputs["lambda_0_zone_id"].value is None
+        assert stack.destroy().summary.result == "succeeded"
+        assert _marked(env[MARKER], "offline_provider") == []

@@ -145,6 +145,36 @@ def test_preview_and_update_outputs() -> None:
     assert json.dumps(role).count(UNKNOWN) == 0
 
 
+def test_update_outputs_never_invent_the_zone_mapping() -> None:
+    """Issue 17, in the model both engines use: an update keeps the AZ form the program gave, the other form only
+    from the fixtures' mapping, no AZ at all when AWS picks it (the same answer through `planned_outputs`)."""
+    computed = {"arn": "str", "availabilityZone": "str", "availabilityZoneId": "str"}
+
+    def zones(given: dict[str, str], mapping: dict[str, str] | None = None) -> dict[str, str]:
+        inputs = {"vpcId": "vpc-1", "cidrBlock": "10.0.1.0/24", **given}
+        _, outs = planned_state.update_outputs(
+            "aws:ec2/subnet:Subnet", "s", inputs, computed, "dev", "us-east-1", mapping
+        )
+        _, same = planned_state.planned_outputs(
+            "update", "aws:ec2/subnet:Subnet", "s", inputs, computed, "dev", "us-east-1", zone_mapping=mapping
+        )
+        assert same == outs
+        return {k: v for k, v in outs.items() if k in computed and k != "arn"}
+
+    assert zones({"availabilityZone": "us-east-1a"}) == {"availabilityZone": "us-east-1a"}
+    assert zones({"availabilityZoneId": "use1-az4"}) == {"availabilityZoneId": "use1-az4"}
+    assert zones({}) == {}
+    mapping = {"us-east-1a": "use1-az6", "us-east-1b": "use1-az4"}
+    assert zones({"availabilityZone": "us-east-1a"}, mapping) == {
+        "availabilityZone": "us-east-1a",
+        "availabilityZoneId": "use1-az6",
+    }
+    assert zones({"availabilityZoneId": "use1-az4"}, mapping) == {
+        "availabilityZone": "us-east-1b",
+        "availabilityZoneId": "use1-az4",
+    }
+
+
 def test_diff_decisions() -> None:
     olds = {"cidrBlock": "10.0.0.0/16", "tags": {"a": "1"}, "arn": "arn:x", "id": "vpc-1"}
     old_inputs = {"cidrBlock": "10.0.0.0/16", "tags": {"a": "1"}}

@@ -1,4 +1,5 @@
-"""The check report and its three renderings: JSON (the contract), SARIF 2.1.0 (sarif.py) and text (text_report.py).
+"""The check report and its JSON form (the contract); the other renderings build on it: SARIF 2.1.0 (sarif.py) and
+text (text_report.py). Imports go one way: those modules import this one, never the reverse.
 
 Nothing here prints a config value or a resource property: only URNs, names, file positions, policy names and policy
 messages (which name variables, never values), so secrets cannot leak through a report.
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from google.protobuf import json_format
 from netkit_core.cost import CostEstimate, estimate_for_resources
-from rich.console import Console
 
 from .analyzer import NotRun, PolicyMeta, Suppressed, Violation
 from .engine import RecordedResource
@@ -178,13 +178,13 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2)
 
 
-def render_sarif(report: Report, policy_descriptions: dict[str, str] | None = None) -> str:
-    from .sarif import sarif_document
-
-    return json.dumps(sarif_document(report, policy_descriptions), indent=2)
-
-
-def render_text(report: Report, console: Console, verbose: bool = False) -> None:
-    from .text_report import render
-
-    render(report, console, verbose=verbose)
+def error_document(message: str, exit_code: int, detail: str = "", hint: str = "") -> dict[str, Any]:
+    """What `--format json` prints when the check could not report (exit 2, or 130/143 when interrupted): the same
+    one line as stderr (`message`), so a CI step parsing stdout always gets a JSON document; `detail` is the
+    program's own traceback or the pack's stderr, `hint` a fixture entry to add."""
+    error: dict[str, Any] = {"message": message, "exit_code": exit_code}
+    if detail:
+        error["detail"] = detail
+    if hint:
+        error["hint"] = hint
+    return {"error": error}

@@ -12,6 +12,7 @@ policies that could not decide are tool notifications.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from .analyzer import PolicyMeta
@@ -144,4 +145,27 @@ def sarif_document(report: Report, policy_descriptions: dict[str, str] | None = 
                 "properties": {"stack": report.stack, "mode": report.mode, "passed": report.passed},
             }
         ],
+    }
+
+
+def render_sarif(report: Report, policy_descriptions: dict[str, str] | None = None) -> str:
+    return json.dumps(sarif_document(report, policy_descriptions), indent=2)
+
+
+def sarif_error_document(message: str, exit_code: int, tool_version: str = "") -> dict[str, Any]:
+    """A SARIF log for a check that could not report: no results, and the error as a tool execution notification
+    of an unsuccessful invocation (SARIF 2.1.0 section 3.20.21), which GitHub shows with the upload."""
+    driver: dict[str, Any] = {"name": "lambda-netkit", "informationUri": INFORMATION_URI, "rules": []}
+    if tool_version:
+        driver["version"] = tool_version
+        driver["semanticVersion"] = tool_version
+    invocation = {
+        "executionSuccessful": False,
+        "exitCode": exit_code,
+        "toolExecutionNotifications": [{"level": "error", "message": {"text": message}}],
+    }
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "results": []}],
     }

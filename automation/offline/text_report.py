@@ -61,7 +61,7 @@ def _program_output(console: Console, label: str, output: str) -> None:
         console.print(_indented(Text("| ") + Text(line), 2))
 
 
-def render(report: Report, console: Console, verbose: bool = False) -> None:
+def render_text(report: Report, console: Console, verbose: bool = False) -> None:
     metas: dict[str, PolicyMeta] = {m.name: m for m in report.rules}
     _program_output(console, "stdout", report.program_stdout)
     _program_output(console, "stderr", report.program_stderr)

@@ -14,12 +14,14 @@ Answers, as pulumi-aws (a muxed pulumi-terraform-bridge provider) gives them:
   pkg/tfbridge/provider.go Configure, and the plugin-framework one). So the engine strips secrets and resource
   references before Check/Diff/Create/Update (and keeps the secret bit itself) and sends Create with preview=true
   in a preview;
-- Check, Create, Update, Diff: provider_model (check, planned_state, diff);
+- Check, Create, Update, Diff: provider_model (check, planned_state, diff); Create never invents an AZ: the state
+  holds the form the program gave, the other form only from the fixtures' getAvailabilityZones `names` + `zoneIds`
+  (provider_model.zones, as the in-process engine);
 - Read: the state it is given (no drift offline); Delete: nothing to delete;
-- Invoke: account/region facts, exact computations (getPolicyDocument, getArn, getServicePrincipal) and lookups from
-  the fixtures file `netkit check --fixtures` reads (env NETKIT_OFFLINE_FIXTURES); a lookup without a fixture
-  fails naming the entry to add (the engine rejects unknowns in an invoke result:
-  provider_plugin.go Invoke RejectUnknowns);
+- Invoke: the fixtures file `netkit check --fixtures` reads (env NETKIT_OFFLINE_FIXTURES) first, then
+  account/region facts (getAvailabilityZones without `zoneIds`: the account's AZ ids are not a fact) and exact
+  computations (getPolicyDocument, getArn, getServicePrincipal); a lookup without a fixture fails naming the entry
+  to add (the engine rejects unknowns in an invoke result: provider_plugin.go Invoke RejectUnknowns);
 - Cancel: ends every operation held by a fault (faults.py); GetMapping(s): no mappings.
 
 Property values travel as protobuf Structs and are handled in their wire form (the unknown sentinel kept as the
@@ -45,7 +47,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from automation.offline.shim import lookups
-from automation.provider_model import planned_state, policy_document
+from automation.provider_model import planned_state, policy_document, zones
 from automation.provider_model.check import DEFAULTS_KEY, check
 from automation.provider_model.diff import diff
 from automation.provider_model.wire import unwrap_secrets
@@ -219,7 +221,9 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
 
         def create() -> Any:
             self.faults.apply(name, "create")
-            rid, outputs = planned_state.update_outputs(type_token, name, inputs, computed, stack, self.region)
+            # The AZ as the program gave it, its other form only from the fixtures' getAvailabilityZones (issue 17).
+            mapping = zones.zone_mapping(self.fixtures.get("invokes") or [], self.region)
+            rid, outputs = planned_state.update_outputs(type_token, name, inputs, computed, stack, self.region, mapping)
             return provider_pb2.CreateResponse(id=rid, properties=to_struct(outputs))
 
         return self._guard(context, create)

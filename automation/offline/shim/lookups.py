@@ -4,13 +4,29 @@ infrastructure answered from the fixtures file (DESIGN.md section 3). Pure stdli
 
 from __future__ import annotations
 
+import importlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
-ZONES_TOKEN = "aws:index/getAvailabilityZones:getAvailabilityZones"
-ZONE_KEYS = ("availabilityZone", "availabilityZoneId")
+
+# zone_mapping and settle_zones live in the provider model (provider_model/zones.py), so the offline provider and
+# both engines share them; re-exported here for this module's callers. Imported relative to this package (as
+# `automation` or the wheel's `lambda_netkit.automation`), or, when the engine shim has loaded this file by path inside
+# the program's interpreter (no package), from the private copy of the model the shim loaded first (shim/run.py
+# `_load_model`), so the program can still import none of our modules.
+if TYPE_CHECKING:
+    from automation.provider_model.zones import ZONE_KEYS as ZONE_KEYS
+    from automation.provider_model.zones import ZONES_TOKEN as ZONES_TOKEN
+    from automation.provider_model.zones import settle_zones as settle_zones
+    from automation.provider_model.zones import zone_mapping as zone_mapping
+else:
+    _zones = importlib.import_module(
+        "...provider_model.zones" if __package__ else "_netkit_provider_model.zones", __package__ or None
+    )
+    ZONES_TOKEN, ZONE_KEYS = _zones.ZONES_TOKEN, _zones.ZONE_KEYS
+    zone_mapping, settle_zones = _zones.zone_mapping, _zones.settle_zones
 
 
 def facts(token: str, region: str, zone_prefix: str) -> dict[str, Any] | None:
@@ -97,45 +113,6 @@ def match_fixture(invokes: list[dict[str, Any]], token: str, args: dict[str, Any
             result = entry.get("result")
             return dict(result) if isinstance(result, dict) else {}
     return None
-
-
-def zone_mapping(invokes: list[dict[str, Any]], region: str) -> dict[str, str]:
-    """The account's AZ name -> id mapping, from a fixtures entry for getAvailabilityZones that gives `names` and
-    `zoneIds` (same order, same length) for this region (an entry whose args name another region is skipped);
-    {} when the fixtures give none: then nothing is invented."""
-    for entry in invokes:
-        if entry.get("token") != ZONES_TOKEN:
-            continue
-        args = entry.get("args") or {}
-        if isinstance(args, dict) and args.get("region") not in (None, region):
-            continue
-        result = entry.get("result") or {}
-        names, ids = result.get("names"), result.get("zoneIds")
-        if isinstance(names, list) and isinstance(ids, list) and len(names) == len(ids):
-            mapping = {str(n): str(i) for n, i in zip(names, ids, strict=True)}
-            if all(name.startswith(region) for name in mapping):
-                return mapping
-    return {}
-
-
-def settle_zones(inputs: dict[str, Any], outputs: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
-    """An update's outputs with only the AZ values the engine can truthfully give: the form the program set
-    (`availability_zone` or `availability_zone_id`), the other form only from the fixtures' `mapping`; a form it
-    would have to invent (the account's mapping, or the AZ AWS picks when the program sets neither) is left out,
-    so a policy sees it as not given instead of deciding on a guess. Other outputs are returned as they are."""
-    settled = dict(outputs)
-    given = {key: inputs.get(key) for key in ZONE_KEYS if isinstance(inputs.get(key), str) and inputs.get(key)}
-    for key in ZONE_KEYS:
-        if key in settled and key not in given:
-            del settled[key]
-    name, zone_id = given.get("availabilityZone"), given.get("availabilityZoneId")
-    if name and not zone_id and name in mapping:
-        settled["availabilityZoneId"] = mapping[name]
-    if zone_id and not name:
-        for known_name, known_id in mapping.items():
-            if known_id == zone_id:
-                settled["availabilityZone"] = known_name
-    return settled
 
 
 def fixture_hint(token: str, args: dict[str, Any], result_fields: list[str]) -> str:

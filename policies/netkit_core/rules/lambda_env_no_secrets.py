@@ -76,7 +76,8 @@ RULE = Rule(
         "Store the value in Secrets Manager (aws.secretsmanager.Secret) or SSM Parameter Store and put its ARN or "
         "name in the variable; the function reads the value at run time."
     ),
-    config_schema={"allowPatterns": {"type": "array", "items": {"type": "string"}, "default": []}},
+    # `format: regex`: the engine (gojsonschema) and the offline check refuse a pattern that does not compile.
+    config_schema={"allowPatterns": {"type": "array", "items": {"type": "string", "format": "regex"}, "default": []}},
     resource_check=check_function,
     judges=(hidden.FUNCTION,),
     resource_types=(FUNCTION,),
