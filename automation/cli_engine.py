@@ -336,7 +336,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PASSED
     elif args.ephemeral_command == "destroy":
         with _target(project, "dev", judged=False) as target:
-            record = runs.ephemeral_destroy(_stack_to_destroy(args), target, settings, args.outputs_file)
+            record = runs.ephemeral_destroy(
+                _stack_to_destroy(args), target, settings, args.outputs_file, left_engine=_left_engine(args)
+            )
     else:
         options = runs.EphemeralOptions(
             prefix=args.prefix,
@@ -379,6 +381,18 @@ def _stack_to_destroy(args: argparse.Namespace) -> str:
     if not isinstance(stack, str) or not stack or stack.startswith("("):
         raise ValueError(f"--record {args.record}: the run stopped before it created a stack")
     return stack
+
+
+def _left_engine(args: argparse.Namespace) -> Any:
+    """The CLI process the run record (`--record`) names as running when it was last written: if the run was
+    killed with it, its lock is removed (exactly that one)."""
+    import json
+
+    from .driver.locks import LeftEngine
+
+    if args.record is None:
+        return None
+    return LeftEngine.parse(json.loads(args.record.read_text()).get("engine_process"))
 
 
 def _verifier(region: str, endpoint: str | None) -> Any:

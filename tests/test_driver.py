@@ -4,6 +4,7 @@ one part cannot run on the real CLI here). Everything the real CLI can play is i
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -40,7 +41,15 @@ from automation.driver.retries import (
     with_retries,
     with_timeout,
 )
-from automation.driver.settings import EngineSettings, Target, worst_case_seconds
+from automation.driver.settings import (
+    PREFLIGHT_AWS_CALLS,
+    PREFLIGHT_PROGRAM_SECONDS,
+    EngineSettings,
+    Target,
+    aws_call_seconds,
+    preflight_seconds,
+    worst_case_seconds,
+)
 from automation.naming import ephemeral_stack_name, expiry, is_expired, parse_ttl, sanitize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -266,6 +275,44 @@ def test_only_our_own_dead_lock_is_removed_on_an_s3_backend(
     assert keys == [prefix + "b.json"]
 
 
+def test_the_lock_a_killed_run_left_is_removed_exactly_and_only_once_its_process_is_gone(tmp_path: Path) -> None:
+    """`ephemeral destroy --record` on another runner: the record names the CLI (pid, host) killed with its driver."""
+    stack_dir = tmp_path / ".pulumi" / "locks" / "organization" / "proj" / "s"
+    ours, same_pid_elsewhere = _lock(stack_dir, 41, "runner-a"), _lock(stack_dir, 41, "runner-b")
+    another_job = _lock(stack_dir, 42, "runner-a")
+    left = locks.LeftEngine.parse({"pid": 41, "host": "runner-a"})
+    assert left is not None
+    # on its own host, a process that still runs keeps its lock
+    line = locks.remove_left_lock(f"file://{tmp_path}", "proj", "s", left, "runner-a", alive=lambda pid: True)
+    assert "still running" in line and ours.exists()
+    line = locks.remove_left_lock(f"file://{tmp_path}", "proj", "s", left, "runner-c", alive=lambda pid: True)
+    assert "engine process 41 on runner-a" in line and "removed the lock" in line
+    assert not ours.exists() and same_pid_elsewhere.exists() and another_job.exists()
+    assert "2 lock(s) of other processes left alone" in line
+    for junk in (None, {}, {"pid": "41", "host": "h"}, {"pid": True, "host": "h"}, {"pid": 41, "host": ""}):
+        assert locks.LeftEngine.parse(junk) is None
+    assert not locks.process_alive(2**22 + 1) and locks.process_alive(os.getpid())
+
+
+def test_ephemeral_destroy_record_hands_the_recorded_engine_process_to_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = tmp_path / "ephemeral.json"
+    record.write_text(json.dumps({"stack": "pr7-x202601010000", "engine_process": {"pid": 4242, "host": "runner-a"}}))
+    given: list[Any] = []
+
+    def engine(*args: Any, **kwargs: Any) -> Any:
+        given.append(args[-1])
+        raise DriverError("stop here")
+
+    monkeypatch.setattr(runs, "Engine", engine)
+    monkeypatch.setattr(runs, "find_cli", lambda settings: "pulumi")
+    monkeypatch.setattr("automation.cli_engine._program_dir", lambda: REPO)
+    monkeypatch.setattr("automation.cli_engine._engine_settings", lambda args: settings(tmp_path / "state"))
+    assert cli.main(["ephemeral", "destroy", "--record", str(record), "--offline"]) == 2
+    assert given == [[locks.LeftEngine(4242, "runner-a")]]
+
+
 def test_pulumi_cancel_on_the_cloud_only_for_our_own_active_update() -> None:
     lines = ["Updating (acme/stack)", "View Live: https://app.pulumi.com/acme/proj/stack/updates/17", "..."]
     version = locks.update_version(lines)
@@ -383,6 +430,86 @@ def test_the_workflow_timeouts_cover_the_worst_case_the_budgets_allow(tmp_path: 
         # the OIDC session outlasts the job: expired credentials mid-run would strand resources
         credentials = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
         assert credentials["with"]["role-duration-seconds"] >= job["timeout-minutes"] * 60, job_name
+        if part == "update":  # the account preflight runs before the gate, within the same job
+            preflight = preflight_seconds(_settings_from_flags(flags, tmp_path))
+            assert preflight > 0 and "--skip-preflight" not in run and "--offline" not in run
+            assert f"account preflight {preflight / 60:g}" in WORKFLOW.read_text(), round(preflight / 60, 2)
+
+
+def test_the_worst_case_update_includes_the_preflight_program_run_and_aws_calls(tmp_path: Path) -> None:
+    from automation.preflight.program import program_needs
+
+    base = settings(tmp_path, timeout_seconds=1200, attempts=2, aws_timeout_seconds=30)
+    # botocore standard mode, 3 attempts: each to its connect and read timeouts, 1 s + 2 s of backoff at most
+    assert aws_call_seconds(base) == 3 * (30 + 30) + 3
+    assert preflight_seconds(base) == 600 + PREFLIGHT_AWS_CALLS * 183
+    # the program's offline run is bounded by program_needs' own timeout, which the driver's step leaves as it is
+    assert inspect.signature(program_needs).parameters["timeout"].default == PREFLIGHT_PROGRAM_SECONDS
+    without = worst_case_seconds(settings(tmp_path, timeout_seconds=1200, attempts=2, skip_preflight=True))
+    assert worst_case_seconds(base)["update"] - without["update"] == preflight_seconds(base)
+    assert worst_case_seconds(base)["teardown"] == without["teardown"]  # teardown runs no preflight
+    assert preflight_seconds(settings(tmp_path, offline=True)) == 0  # no account to read
+
+
+class _CountingClient:
+    """A boto3 client stand-in that counts every request (one per page of a paginated listing)."""
+
+    def __init__(self, answers: dict[str, Any], calls: list[str]) -> None:
+        self.answers, self.calls = answers, calls
+
+    def _answer(self, operation: str) -> Any:
+        self.calls.append(operation)
+        answer = self.answers[operation]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def get_paginator(self, operation: str) -> Any:
+        client = self
+
+        class Pages:
+            def paginate(self, **_: Any) -> list[Any]:
+                return [client._answer(operation)]
+
+        return Pages()
+
+    def __getattr__(self, operation: str) -> Any:
+        return lambda **_: self._answer(operation)
+
+
+def test_the_preflight_aws_calls_are_what_the_worst_case_allows_for() -> None:
+    """Every fallback of preflight/account.py taken (no quota ever applied, no default either, Lambda's own answer
+    refused), the stack's VPC deployed with no function in it yet: the count PREFLIGHT_AWS_CALLS is built on."""
+    from botocore.exceptions import ClientError
+
+    from automation.preflight.account import Clients, read_account
+    from automation.preflight.needs import StackNeeds
+
+    def error(code: str, operation: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": "x"}}, operation)
+
+    tag = [{"Key": "netkit:stack", "Value": "other"}]
+    answers: dict[str, Any] = {
+        "describe_vpcs": {"Vpcs": [{"VpcId": "vpc-1"}]},
+        "describe_subnets": {"Subnets": [{"SubnetId": "subnet-1", "AvailabilityZone": "us-east-1a"}]},
+        "get_service_quota": error("NoSuchResourceException", "GetServiceQuota"),
+        "get_aws_default_service_quota": error("ServiceUnavailable", "GetAWSDefaultServiceQuota"),
+        "describe_account_attributes": error("ServiceUnavailable", "DescribeAccountAttributes"),
+        "describe_addresses": {"Addresses": []},
+        "describe_nat_gateways": {"NatGateways": [{"SubnetId": "subnet-1", "Tags": tag}]},
+        "describe_network_interfaces": {"NetworkInterfaces": []},
+        "get_account_settings": error("ServiceUnavailable", "GetAccountSettings"),
+        "list_functions": {"Functions": []},
+        "describe_vpc_block_public_access_options": {"VpcBlockPublicAccessOptions": {"InternetGatewayBlockMode": "x"}},
+        "describe_vpc_block_public_access_exclusions": {"VpcBlockPublicAccessExclusions": []},
+    }
+    calls: list[str] = []
+    client = _CountingClient(answers, calls)
+    needs = StackNeeds("dev", "us-east-1", stack_tag="dev", creates_vpc=True, nat_azs={"us-east-1a": 1})
+    read_account(Clients(client, client, client), needs)
+    assert set(answers) <= set(calls)  # every operation the preflight can call was called
+    # 21 counted, 4 allowed for on top (functions already in the VPC, further pages): settings.py says so
+    assert len(calls) == 21 == PREFLIGHT_AWS_CALLS - 4, calls
 
 
 def test_the_workflow_pins_the_cli_and_cleans_up_in_a_job_of_its_own() -> None:

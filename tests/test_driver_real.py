@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 CLI = REPO / ".tools" / "bin" / "pulumi"
 PROGRAM_HOST = REPO / "automation" / "real_engine" / "program_host.py"
+# The AWS provider's in-flight creates go on after the engine's Cancel (a NAT gateway goes on being created in AWS):
+# the offline provider's fault that ignores Cancel, so a forced stop leaves the create PENDING as it would in AWS.
+UNCANCELLABLE = "hang-uncancellable"
 
 pytestmark = [
     pytest.mark.skipif(not CLI.is_file(), reason="the real Pulumi CLI is not built: run `make pulumi-cli`"),
@@ -96,34 +98,6 @@ def processes_with_home(home: Path) -> list[int]:
     return found
 
 
-@pytest.fixture
-def uncancellable_creates(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The offline provider's `hang` ends when the engine calls Cancel (on the first SIGINT); the AWS provider's
-    in-flight creates do not (a NAT gateway goes on being created in AWS). This makes the installed offline provider
-    ignore Cancel, as the real one does, so a forced stop leaves the create PENDING as it would against AWS."""
-    from automation.driver import engine as engine_module
-    from automation.driver import workspace
-
-    original = workspace.install_offline_provider
-
-    def install(settings: EngineSettings, python: str) -> list[tuple[str, str]]:
-        packages = original(settings, python)
-        for launcher in workspace.offline_home(settings).glob("plugins/resource-*/pulumi-resource-*"):
-            text = launcher.read_text()
-            launcher.write_text(
-                text.replace(
-                    "from automation.offline_provider.server import main; main()",
-                    "from automation.offline_provider import server; "
-                    "server.OfflineProvider.Cancel = lambda self, request, context: server.empty_pb2.Empty(); "
-                    "server.main()",
-                )
-            )
-        return packages
-
-    monkeypatch.setattr(engine_module, "install_offline_provider", install)
-    yield
-
-
 def test_gate_plan_update_and_destroy_offline_leave_the_program_directory_alone(tmp_path: Path, program: Path) -> None:
     before = sorted(p.name for p in program.iterdir())
     settings = real_settings(tmp_path)
@@ -187,11 +161,13 @@ def test_a_program_changed_between_gate_and_update_is_refused_by_the_plan(
 
 
 def test_a_hang_on_create_past_the_deadline_leaves_no_process_and_the_next_destroy_resolves_it(
-    tmp_path: Path, program: Path, uncancellable_creates: None
+    tmp_path: Path, program: Path
 ) -> None:
+    """The NAT gateway's create ignores Cancel, as the AWS provider's in-flight creates do (the offline provider's
+    `hang-uncancellable` fault): the first SIGINT does not end it, the second does, leaving it PENDING."""
     lines: list[str] = []
     settings = real_settings(
-        tmp_path, lines, timeout_seconds=25, offline_faults={"nat": {"create": "hang"}}, skip_gate=True
+        tmp_path, lines, timeout_seconds=25, offline_faults={"nat": {"create": UNCANCELLABLE}}, skip_gate=True
     )
     out = tmp_path / "up.json"
     started = time.monotonic()
@@ -227,14 +203,12 @@ def test_a_hang_on_create_past_the_deadline_leaves_no_process_and_the_next_destr
     assert after["resources_in_state"] == 0 and after["pending_operations"] == []
 
 
-def test_an_unresponsive_engine_is_killed_and_only_its_own_lock_is_removed(
-    tmp_path: Path, program: Path, uncancellable_creates: None
-) -> None:
+def test_an_unresponsive_engine_is_killed_and_only_its_own_lock_is_removed(tmp_path: Path, program: Path) -> None:
     """A provider that answers nothing (stopped): the CLI does not finish terminating after the second SIGINT, so
     it is killed with its session; its lock stays behind and the driver removes exactly that one."""
     lines: list[str] = []
     settings = real_settings(
-        tmp_path, lines, timeout_seconds=25, kill_wait_seconds=3, offline_faults={"nat": {"create": "hang"}}
+        tmp_path, lines, timeout_seconds=25, kill_wait_seconds=3, offline_faults={"nat": {"create": UNCANCELLABLE}}
     )
     settings.skip_gate = True
     home = settings.state_dir / "offline" / "home"
@@ -318,9 +292,9 @@ def test_sigterm_to_the_driver_during_up_stops_the_cli_and_writes_the_record(tmp
     assert "^C received; cancelling" in output
 
 
-def test_a_killed_driver_leaves_no_engine_running(tmp_path: Path, program: Path) -> None:
-    """SIGKILL cannot be caught: the CLI's session must still not outlive the driver (PR_SET_PDEATHSIG)."""
-    state, out = tmp_path / "state", tmp_path / "up.json"
+def start_driver_until_nat_creating(program: Path, state: Path, out: Path) -> subprocess.Popen[str]:
+    """The driver (SIGTERM_SCRIPT: `up`, NAT create slow but cancellable) in a process of its own, once the CLI is
+    creating the NAT gateway."""
     pack = FIXTURES / "driver_pack"
     driver = subprocess.Popen(
         [sys.executable, "-c", SIGTERM_SCRIPT, str(program), str(pack), str(state), str(out), str(CLI)],
@@ -334,17 +308,94 @@ def test_a_killed_driver_leaves_no_engine_running(tmp_path: Path, program: Path)
     for line in driver.stdout:
         if "nat creating" in line or time.monotonic() > deadline:
             break
-    home = state / "offline" / "home"
-    assert processes_with_home(home)  # the CLI, program_host and the provider are running
-    driver.kill()
-    driver.wait(10)
-    deadline = time.monotonic() + 30
+    return driver
+
+
+def locks_of(state: Path) -> list[Path]:
+    return sorted((state / "offline" / "state").glob(".pulumi/locks/**/*.json"))
+
+
+def wait_gone(home: Path, seconds: float = 30) -> dict[int, bytes]:
+    deadline = time.monotonic() + seconds
     while processes_with_home(home) and time.monotonic() < deadline:
         time.sleep(0.2)
-    left = {pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in processes_with_home(home)}
-    assert left == {}
-    # What the real CLI does then: it gets SIGTERM (program_host's PR_SET_PDEATHSIG), starts cancelling, and dies of
-    # SIGPIPE writing "SIGTERM received" to the dead driver's pipe (Go exits on EPIPE on fd 1/2): its lock stays,
-    # naming its own pid, for a human or the next run on this host (docs/driver.md, "Limits").
-    for lock in (state / "offline" / "state").glob(".pulumi/locks/**/*.json"):
-        assert json.loads(lock.read_text())["hostname"] == os.uname().nodename
+    return {pid: Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in processes_with_home(home)}
+
+
+def test_a_killed_driver_leaves_no_engine_running_and_no_lock(tmp_path: Path, program: Path) -> None:
+    """SIGKILL cannot be caught: the CLI's session must still not outlive the driver (PR_SET_PDEATHSIG), and the CLI,
+    cancelling on its parent-death signal, must not die of SIGPIPE writing to the dead driver's pipe (its output goes
+    to files, command.py): it finishes cancelling and releases its own lock. The next command just runs."""
+    state, out = tmp_path / "state", tmp_path / "up.json"
+    driver = start_driver_until_nat_creating(program, state, out)
+    home = state / "offline" / "home"
+    assert processes_with_home(home)  # the CLI, program_host and the provider are running
+    engine = record_of(out)["engine_process"]  # written as soon as the CLI started
+    assert engine["host"] == os.uname().nodename and engine["pid"] in processes_with_home(home)
+    assert Path(f"/proc/{engine['pid']}/exe").resolve() == CLI.resolve()  # the CLI itself, the pid its lock names
+    driver.kill()
+    driver.wait(10)
+    assert wait_gone(home) == {}
+    assert locks_of(state) == []  # released by the CLI itself
+    destroy = tmp_path / "destroy.json"
+    runs.run_environment("destroy", target_of(program), real_settings(tmp_path, passphrase="p"), destroy)
+    after = record_of(destroy)
+    assert after["resources_in_state"] == 0 and after["pending_operations"] == []
+    assert after["engine_process"] is None
+    assert locks_of(state) == [] and processes_with_home(home) == []
+
+
+def test_a_lock_left_by_an_engine_killed_with_its_driver_is_removed_by_the_next_run(
+    tmp_path: Path, program: Path
+) -> None:
+    """A runner tearing down the job's whole process tree: the driver and the CLI's session die at once, the CLI's
+    lock stays. The run record names that CLI (pid, host) and so does the driver's marker in its state directory:
+    the next command over the stack removes exactly that lock, resolves the pending create and ends clean."""
+    state, out = tmp_path / "state", tmp_path / "up.json"
+    driver = start_driver_until_nat_creating(program, state, out)
+    home = state / "offline" / "home"
+    session = processes_with_home(home)
+    driver.send_signal(signal.SIGSTOP)  # nothing the driver does in between: the whole tree dies at once
+    for pid in session:
+        os.kill(pid, signal.SIGKILL)
+    driver.kill()
+    driver.wait(10)
+    assert wait_gone(home) == {}
+    engine = record_of(out)["engine_process"]
+    (lock,) = locks_of(state)
+    assert json.loads(lock.read_text())["pid"] == engine["pid"]
+    assert json.loads(lock.read_text())["hostname"] == engine["host"] == os.uname().nodename
+    lines: list[str] = []
+    destroy = tmp_path / "destroy.json"
+    runs.run_environment("destroy", target_of(program), real_settings(tmp_path, lines, passphrase="p"), destroy)
+    after = record_of(destroy)
+    cleared = next(p for p in after["phases"] if p["phase"] == "locks left by an earlier run")
+    assert cleared["result"] == "1 removed"
+    assert [d for d in cleared["details"] if f"engine process {engine['pid']} on {engine['host']}" in d]
+    assert any(p["phase"] == "resolve pending operations" and p["result"] == "1 resolved" for p in after["phases"])
+    assert after["resources_in_state"] == 0 and after["pending_operations"] == []
+    assert locks_of(state) == [] and processes_with_home(home) == []
+    assert list((state / "engines").glob("*.json")) == []  # the marker went with the lock
+
+
+def test_an_ephemeral_run_from_the_command_line_calls_the_preflight_offline(
+    tmp_path: Path, program: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`netkit ephemeral run --offline` end to end on the real CLI: the command line wires the account preflight into
+    the run (cli_engine `_preflight`), update.py calls it before the gate, and offline it records that there was no
+    account to read; then the gate, the update and the teardown run as usual."""
+    from automation import cli
+
+    monkeypatch.chdir(program)  # the program and the driver's state directory (.netkit) are the copy's
+    monkeypatch.setenv("NETKIT_PULUMI_CLI", str(CLI))
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only-passphrase")
+    out = tmp_path / "ephemeral.json"
+    argv = ["ephemeral", "run", "--offline", "--from", "dev", "--prefix", "pf", "--timeout", "300"]
+    assert cli.main([*argv, "--outputs-file", str(out)]) == 0
+    record = record_of(out)
+    phases = [p["phase"] for p in record["phases"]]
+    (preflight,) = [p for p in record["phases"] if p["phase"] == "preflight"]
+    assert preflight["result"] == "not run: --offline has no AWS account to read"
+    assert phases.index("preflight") < phases.index("gate") < phases.index("up")
+    assert record["gate"]["result"] == "passed" and record["resources_in_state"] == 0
+    assert record["stack"].startswith("pf-") and record["stack"].endswith("-offline")

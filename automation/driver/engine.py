@@ -5,18 +5,24 @@ Every step of the flow (gate.py, update.py, teardown.py) runs its CLI calls thro
 starts a process of its own. A deadline or a signal to the driver ends a call the same way (`stop_engine`):
 SIGINT, `--cancel-grace`, a second SIGINT, SIGKILL of the CLI's session; then the lock (locks.py); then the
 exported state tells which operations were left pending.
+
+Each CLI process is noted while it runs (`engine_process` in the record, a marker under `<state dir>/engines/`):
+if the driver is killed together with it, its lock stays, and the next engine over the stack (`ephemeral destroy
+--record`, the next run on this state directory) removes exactly that lock once the process is gone
+(`clear_left_locks`, locks.py `remove_left_lock`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
 import shutil
 import socket
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,6 +46,7 @@ from .errors import (
     PolicyViolationError,
     error_text,
 )
+from .locks import LeftEngine
 from .record import RunRecord, write_outputs
 from .retries import (
     credentials_error,
@@ -133,6 +140,7 @@ class Engine:
         create: bool = True,
         outputs_file: Path | None = None,
         record: RunRecord | None = None,
+        left_engines: Iterable[LeftEngine] = (),
     ) -> None:
         self.target, self.work_dir, self.settings, self.backend = target, work_dir, settings, backend
         self.outputs_file = outputs_file
@@ -156,11 +164,13 @@ class Engine:
         self.command = InterruptibleCommand(
             pulumi, argv=program_host_argv(work_dir) if settings.program_host else direct_argv
         )
+        self.command.on_engine = self._engine_changed
         self.workspace = auto.LocalWorkspace(
             work_dir=str(work_dir), pulumi_command=self.command, env_vars=engine_env(settings, backend, env, extra)
         )
         opener = auto.Stack.create_or_select if create else auto.Stack.select
         self.stack: auto.Stack = self.call("open stack", lambda: opener(target.stack, self.workspace), metadata=True)
+        self.clear_left_locks(left_engines)
 
     # --- record ------------------------------------------------------------------------------------------
     def save(self) -> None:
@@ -181,6 +191,58 @@ class Engine:
             )
         values = {key: auto.ConfigValue(value) for key, value in config.items()}
         self.call("set config", lambda: self.stack.set_all_config(values), metadata=True)
+
+    # --- the CLI process of the moment, and those an earlier run left -----------------------------------------
+    def _marker(self, pid: int) -> Path:
+        return self.settings.state_dir / "engines" / f"{pid}.json"
+
+    def _engine_changed(self, pid: int | None) -> None:
+        """From the thread that runs the CLI (so no `signals.shielded`): its pid once known, None once it exited."""
+        previous = LeftEngine.parse(self.record.engine_process)
+        with contextlib.suppress(OSError):
+            if pid is None:
+                if previous is not None:
+                    self._marker(previous.pid).unlink(missing_ok=True)
+            else:
+                marker = self._marker(pid)
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.write_text(
+                    json.dumps(
+                        {"pid": pid, "host": socket.gethostname(), "stack": self.target.stack, "backend": self.backend}
+                    )
+                )
+        self.record.engine_process = None if pid is None else LeftEngine(pid, socket.gethostname()).as_dict()
+        write_outputs(self.outputs_file, self.record)
+
+    def clear_left_locks(self, given: Iterable[LeftEngine] = ()) -> None:
+        """Remove the lock(s) an earlier run's CLI left when it was killed with its driver: the process a run record
+        names (`ephemeral destroy --record`) and those the markers of this state directory name for this stack
+        and backend. Exactly those locks, once their process is gone; never another job's."""
+        host = socket.gethostname()
+        markers: dict[LeftEngine, Path] = {}
+        for path in sorted((self.settings.state_dir / "engines").glob("*.json")):
+            try:
+                data = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            left = LeftEngine.parse(data)
+            if left is not None and data.get("stack") == self.target.stack and data.get("backend") == self.backend:
+                markers[left] = path
+        candidates = list(dict.fromkeys([*given, *markers]))
+        if not candidates:
+            return
+        started = time.monotonic()
+        details = []
+        for left in candidates:
+            try:
+                details.append(locks.remove_left_lock(self.backend, self.project, self.target.stack, left, host))
+            except Exception as exc:  # noqa: BLE001 - the record says what went wrong; the command goes on
+                details.append(f"could not check the lock of engine process {left.pid} ({type(exc).__name__})")
+                continue
+            if left in markers and not (left.host == host and locks.process_alive(left.pid)):
+                markers[left].unlink(missing_ok=True)
+        removed = sum("removed the lock" in line for line in details)
+        self.phase("locks left by an earlier run", started, f"{removed} removed", details)
 
     # --- engine calls ------------------------------------------------------------------------------------
     def remaining(self) -> float | None:

@@ -16,12 +16,20 @@ Read in pulumi/pulumi and checked on the real CLI (tests/test_driver_real.py):
   pkg/backend/display/display.go) names version N, and `pulumi stack history` says N is `in-progress`. While an
   update is active the service starts no other one, so that check cannot be overtaken.
 
-Pure apart from the file and S3 access of `remove_own_locks`: no Pulumi import.
+A CLI whose driver was killed with it (a CI runner tearing down its process tree, `kill -9` of a job) leaves its
+lock and cannot be stopped any more: the run record names it (`engine_process`: pid and host, written as soon as the
+CLI started) and so does a marker in the driver's state directory while it runs. `ephemeral destroy --record` and
+the next run over the same state directory remove exactly the lock naming that pid and host (`remove_left_lock`),
+and only once that process is gone (on this host: checked; on another host, the record's run has ended: the cleanup
+job starts after the job that wrote it).
+
+Pure apart from the file and S3 access of `remove_own_locks` and the liveness check: no Pulumi import.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -167,6 +175,59 @@ def remove_own_locks(backend_url: str, project: str, stack: str, our_pids: Itera
     if others:
         reason += f"; {len(others)} lock(s) of other processes left alone"
     return LockOutcome([lock.key for lock in mine], left, reason)
+
+
+@dataclass(frozen=True)
+class LeftEngine:
+    """A CLI process an earlier run started: what its lock would name."""
+
+    pid: int
+    host: str
+
+    @classmethod
+    def parse(cls, value: Any) -> LeftEngine | None:
+        """From a run record's `engine_process` (or a marker): None when it names no process."""
+        if not isinstance(value, Mapping):
+            return None
+        pid, host = value.get("pid"), value.get("host")
+        if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or not isinstance(host, str) or not host:
+            return None
+        return cls(pid, host)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pid": self.pid, "host": self.host}
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this host (a zombie does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: it exists
+    return stat[stat.rfind(")") + 2 :].split()[0] != "Z"
+
+
+def remove_left_lock(
+    backend_url: str,
+    project: str,
+    stack: str,
+    left: LeftEngine,
+    this_host: str,
+    alive: Callable[[int], bool] = process_alive,
+) -> str:
+    """Delete the lock an earlier run's CLI (`left`) left on the stack, and only that one; one line for the record."""
+    who = f"engine process {left.pid} on {left.host} (an earlier run's)"
+    if left.host == this_host and alive(left.pid):
+        return f"{who} is still running: its lock, if any, stays"
+    if not is_diy(backend_url):
+        return f"{who}: Pulumi Cloud ends its update when its lease runs out; no `pulumi cancel`"
+    return f"{who}: " + remove_own_locks(backend_url, project, stack, [left.pid], left.host).reason
 
 
 def update_version(output_lines: Iterable[str]) -> int | None:

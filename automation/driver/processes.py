@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROC = Path("/proc")
 
@@ -73,7 +74,7 @@ def _kill_all(pids: list[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _wait(process: subprocess.Popen[str], seconds: float, hurry: threading.Event | None) -> bool:
+def _wait(process: subprocess.Popen[Any], seconds: float, hurry: threading.Event | None) -> bool:
     """Wait up to `seconds` for the process to exit; stop waiting early once `hurry` is set. True: it exited."""
     deadline = time.monotonic() + seconds
     while True:
@@ -86,7 +87,7 @@ def _wait(process: subprocess.Popen[str], seconds: float, hurry: threading.Event
 
 
 def stop_process(
-    process: subprocess.Popen[str],
+    process: subprocess.Popen[Any],
     grace_seconds: float,
     kill_wait_seconds: float = 10.0,
     members: Callable[[int], list[int]] = session_members,
@@ -137,7 +138,7 @@ def stop_process(
     return report
 
 
-def kill_session(process: subprocess.Popen[str], members: Callable[[int], list[int]] = session_members) -> bool:
+def kill_session(process: subprocess.Popen[Any], members: Callable[[int], list[int]] = session_members) -> bool:
     """SIGKILL everything in the process's session at once (the driver is about to exit); True when all gone."""
     _kill_all([process.pid, *members(process.pid)])
     deadline = time.monotonic() + 5

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from .retries import Attempts
 
 GateResult = Literal["passed", "blocked", "skipped"]
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+_WRITING = threading.Lock()  # the record is also written from the thread that starts a CLI (engine_process)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,9 @@ class RunRecord:
     own_vpc_ids: list[str] = field(default_factory=list)
     signals: list[str] = field(default_factory=list)
     attempts: Attempts = field(default_factory=Attempts)
+    # the CLI running now ({"pid", "host"}: what its lock names), None when none: after a killed driver, the process
+    # that may have left a lock (`ephemeral destroy --record` removes exactly that one)
+    engine_process: dict[str, Any] | None = None
 
     def set_gate(self, result: GateResult, **details: Any) -> None:
         self.gate = {"result": result, "plan": None, **details}
@@ -127,6 +132,7 @@ class RunRecord:
             "own_vpc_ids": self.own_vpc_ids,
             "signals": self.signals,
             "retries": self.attempts.log,
+            "engine_process": self.engine_process,
         }
 
 
@@ -136,7 +142,8 @@ def write_outputs(path: Path | None, record: RunRecord) -> None:
         return
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(record.as_dict(), stream, indent=2, default=str)
-    os.replace(temporary, path)
+    with _WRITING:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(record.as_dict(), stream, indent=2, default=str)
+        os.replace(temporary, path)

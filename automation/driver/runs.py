@@ -32,6 +32,7 @@ from . import signals
 from .command import InterruptibleCommand
 from .engine import Engine
 from .errors import DriverError, Interrupted
+from .locks import LeftEngine
 from .pending import Inventory, NothingOutside
 from .record import RunRecord, write_outputs
 from .retries import with_timeout
@@ -332,7 +333,12 @@ def _teardown_after(session: Session, guard: signals.SignalGuard, failure: BaseE
 
 
 def _existing_stack_engine(
-    name: str, target: Target, settings: EngineSettings, env: Mapping[str, str], outputs_file: Path | None
+    name: str,
+    target: Target,
+    settings: EngineSettings,
+    env: Mapping[str, str],
+    outputs_file: Path | None,
+    left_engine: LeftEngine | None = None,
 ) -> Engine:
     """An engine over the stack's own workspace copy, or a fresh copy without a stack file (never the program)."""
     pulumi = find_cli(settings)
@@ -341,7 +347,10 @@ def _existing_stack_engine(
     if not work_dir.exists():
         work_dir = prepare_workspace(settings, target.program_dir, name, None, name)
     record = RunRecord(name, backend=backend)
-    return Engine(replace(target, stack=name), work_dir, settings, backend, pulumi, env, False, outputs_file, record)
+    left = [left_engine] if left_engine is not None else []
+    return Engine(
+        replace(target, stack=name), work_dir, settings, backend, pulumi, env, False, outputs_file, record, left
+    )
 
 
 def ephemeral_destroy(
@@ -350,8 +359,10 @@ def ephemeral_destroy(
     settings: EngineSettings,
     outputs_file: Path | None = None,
     env: Mapping[str, str] | None = None,
+    left_engine: LeftEngine | None = None,
 ) -> RunRecord:
-    """Tear down and remove one stack (a CI cleanup job's command): pending operations first, then destroy."""
+    """Tear down and remove one stack (a CI cleanup job's command): pending operations first, then destroy.
+    `left_engine`: the CLI process the run record names (`--record`), killed with its driver: its lock goes."""
     env = os.environ if env is None else env
     settings.validate()
     target.validate()
@@ -359,7 +370,7 @@ def ephemeral_destroy(
     session = Session(None, record, outputs_file, Path(), settings)
     with signals.SignalGuard(note=_noter(record, settings)):
         try:
-            engine = session.engine = _existing_stack_engine(name, target, settings, env, outputs_file)
+            engine = session.engine = _existing_stack_engine(name, target, settings, env, outputs_file, left_engine)
             session.record = record = engine.record
             session.work_dir = engine.work_dir
             ephemeral_teardown(engine, inventory_for(settings))

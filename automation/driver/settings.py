@@ -3,7 +3,7 @@ files) and the budgets (deadlines, grace, retries). Nothing here knows where the
 (cli_engine.py) passes every path, so the driver runs any program and keeps its files wherever it is told.
 
 `worst_case_seconds` adds the budgets up: the longest a command may take before it returns on its own, which is
-what a CI job's timeout must exceed (docs/driver.md, .github/workflows/netkit.yml, tested in test_driver_budget.py).
+what a CI job's timeout must exceed (docs/driver.md, .github/workflows/netkit.yml, tested in test_driver.py).
 """
 
 from __future__ import annotations
@@ -22,6 +22,19 @@ METADATA_GRACE_SECONDS = 5.0  # nothing is in flight that a longer grace would l
 # after that (docs.github.com, "Canceling a workflow"). After a second signal the driver gives the CLI this long to
 # terminate (pending operations written, lock released) before SIGKILL.
 SIGNAL_KILL_WAIT_SECONDS = 2.0
+# The account preflight before the gate (automation/preflight, issue 21; `up` and ephemeral runs, unless
+# --skip-preflight or --offline). It runs the program offline first, bounded by preflight/program.py's timeout, then
+# reads the account with boto3 (preflight/account.py `read_account`): with every fallback taken, 21 calls (counted
+# against a client that answers each one with the error that triggers its fallback: tests/test_driver.py), plus one
+# GetFunctionConcurrency per function already in the stack's VPC and one per further page of a listing; 4 of those
+# are allowed for (netkit's program has 2 functions). An unanswered call is a check left unknown, not the end of
+# the preflight, so in the worst case every call runs all its attempts.
+PREFLIGHT_PROGRAM_SECONDS = 600.0
+PREFLIGHT_AWS_CALLS = 21 + 4
+# botocore's standard retry mode as aws_ops.aws_client sets it: 3 attempts, each bounded by the connect timeout and
+# then the read timeout (both --aws-timeout), with a backoff of at most 1 s and 2 s between them
+AWS_ATTEMPTS = 3
+AWS_BACKOFF_SECONDS = 1.0 + 2.0
 
 
 @dataclass
@@ -120,12 +133,24 @@ def retried_seconds(settings: EngineSettings, one_call: float) -> float:
     return attempts * one_call + settings.retry_delay_seconds * attempts * (attempts - 1) / 2
 
 
+def aws_call_seconds(settings: EngineSettings) -> float:
+    """One boto3 call that never answers: every attempt to its connect and read timeouts, the backoffs between."""
+    return AWS_ATTEMPTS * 2 * settings.aws_timeout_seconds + AWS_BACKOFF_SECONDS
+
+
+def preflight_seconds(settings: EngineSettings) -> float:
+    """The account preflight: the program's offline run to its timeout, then every AWS call to its last attempt."""
+    if settings.skip_preflight or settings.offline:
+        return 0.0
+    return PREFLIGHT_PROGRAM_SECONDS + PREFLIGHT_AWS_CALLS * aws_call_seconds(settings)
+
+
 def worst_case_seconds(settings: EngineSettings, checks_seconds: float = 300.0) -> dict[str, float]:
     """The longest each part of a run can take before the driver returns by itself (not counting signals).
 
-    - `update`: an `up` / `ephemeral run --keep`: open the stack, set its config and tags, the gate, the update,
-      the post-deploy checks (`checks_seconds`: a handful of boto3 calls, each bounded by --aws-timeout and
-      botocore's three attempts), the final export.
+    - `update`: an `up` / `ephemeral run --keep`: open the stack, set its config and tags, the account preflight
+      (`preflight_seconds`), the gate, the update, the post-deploy checks (`checks_seconds`: a handful of boto3
+      calls, each bounded by --aws-timeout and botocore's three attempts), the final export.
     - `teardown`: `destroy` / `ephemeral destroy`: export, resolve pending creates (refresh), the ENI phases and
       destroy attempts (retried on dependency violations until the ENI budget ends; the last one may start just
       before it), remove, final export.
@@ -135,7 +160,7 @@ def worst_case_seconds(settings: EngineSettings, checks_seconds: float = 300.0) 
     one_engine_call = settings.timeout_seconds + stop_seconds(settings)
     engine = retried_seconds(settings, one_engine_call)
     setup = 7 * meta  # stack init, config set-all, four tags, select
-    update = setup + engine + engine + checks_seconds + meta
+    update = setup + preflight_seconds(settings) + engine + engine + checks_seconds + meta
     teardown = (
         meta  # export
         + engine  # refresh --clear-pending-creates / --import-pending-creates

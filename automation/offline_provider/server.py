@@ -315,6 +315,7 @@ def serve(package: str, version: str) -> None:
 
     def stop(signum: int, frame: Any) -> None:
         provider.cancelled.set()  # an operation held by a fault returns at once
+        provider.faults.stopping.set()  # ... a "hang-uncancellable" one too: it ignores Cancel, not the process's end
         stopping.set()
 
     signal.signal(signal.SIGINT, stop)
