@@ -307,9 +307,8 @@ def test_ephemeral_destroy_record_hands_the_recorded_engine_process_to_the_engin
 
     monkeypatch.setattr(runs, "Engine", engine)
     monkeypatch.setattr(runs, "find_cli", lambda settings: "pulumi")
-    monkeypatch.setattr("automation.cli_engine._program_dir", lambda: REPO)
-    monkeypatch.setattr("automation.cli_engine._engine_settings", lambda args: settings(tmp_path / "state"))
-    assert cli.main(["ephemeral", "destroy", "--record", str(record), "--offline"]) == 2
+    monkeypatch.setattr("automation.cli_engine._engine_settings", lambda args, project: settings(tmp_path / "state"))
+    assert cli.main(["ephemeral", "destroy", "--record", str(record), "--offline", "--program", str(REPO)]) == 2
     assert given == [[locks.LeftEngine(4242, "runner-a")]]
 
 
