@@ -1,7 +1,9 @@
 """Verdicts: the stack's needs against the account's facts. Pure functions, no boto3 or Pulumi.
 
 Each check is `ok`, `fail` (with what to ask AWS for or what to change) or `unknown` (a fact could not be read:
-the message names the missing permission). A failing check is a first deploy that would stop half-way.
+the message names the missing permission). A failing check is a first deploy that would stop half-way. An unknown
+check whose facts the preflight's deadline cut off says "could not read (deadline reached)" and carries
+`deadline`: the report is then no pass, and prod stops on it (step.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .facts import AccountFacts, BlockPublicAccess, Exclusion, Reading, StackVpc
+from .facts import DEADLINE_REACHED, AccountFacts, BlockPublicAccess, Exclusion, Reading, StackVpc
 from .needs import INGRESS, IPV6_EGRESS, NAT_EGRESS, InternetPath, StackNeeds
 
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
@@ -31,6 +33,7 @@ class Check:
     message: str
     action: str = ""
     numbers: dict[str, Any] = field(default_factory=dict)
+    deadline: bool = False  # unknown because the deadline was reached before its facts were read
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,14 +42,27 @@ class Check:
             "message": self.message,
             "action": self.action,
             **({"numbers": self.numbers} if self.numbers else {}),
+            **({"deadline_reached": True} if self.deadline else {}),
         }
 
 
+def could_not_read(*readings: Reading) -> str:
+    """The unread readings as `could not read <source>: <problem>; ...`, those the deadline cut off as
+    `could not read (deadline reached): <source>, ...`."""
+    unread = [r for r in readings if not r.known]
+    problems = [f"{r.source}: {r.problem}" if r.source else r.problem for r in unread if not r.deadline]
+    cut = [r.source or "the account" for r in unread if r.deadline]
+    parts = [f"could not read {'; '.join(problems)}"] if problems else []
+    if cut:
+        parts.append(f"{DEADLINE_REACHED}: {', '.join(cut)}")
+    return "; ".join(parts)
+
+
 def _unread(name: str, what: str, *readings: Reading) -> Check | None:
-    problems = [f"{r.source}: {r.problem}" if r.source else r.problem for r in readings if not r.known]
-    if not problems:
+    if all(r.known for r in readings):
         return None
-    return Check(name, UNKNOWN, f"{what}; could not read {'; '.join(problems)}")
+    deadline = any(r.deadline for r in readings)
+    return Check(name, UNKNOWN, f"{what}; {could_not_read(*readings)}", deadline=deadline)
 
 
 def elastic_ips(needs: StackNeeds, facts: AccountFacts) -> Check:
@@ -150,8 +166,9 @@ def subnet_capacity(needs: StackNeeds, facts: AccountFacts) -> Check:
         return Check(
             "lambda-subnet-capacity",
             UNKNOWN,
-            f"the capacity rule assumes accountConcurrency {needs.capacity.account_concurrency}; could not read the "
-            f"account's: {facts.lambda_concurrency.problem}",
+            f"the capacity rule assumes accountConcurrency {needs.capacity.account_concurrency}; the account's: "
+            + could_not_read(facts.lambda_concurrency),
+            deadline=facts.lambda_concurrency.deadline,
         )
     limit = facts.lambda_concurrency.value.limit
     assumed = needs.capacity.account_concurrency
@@ -273,7 +290,12 @@ def block_public_access(needs: StackNeeds, facts: AccountFacts) -> Check:
     if not blocked:
         return Check(name, OK, f"{where}; every internet path of the stack passes or is excluded")
     if facts.exclusions.problem and allowed and vpc is not None:
-        return Check(name, UNKNOWN, f"{where}; could not read its exclusions: {facts.exclusions.problem}")
+        return Check(
+            name,
+            UNKNOWN,
+            f"{where}; its exclusions: {could_not_read(facts.exclusions)}",
+            deadline=facts.exclusions.deadline,
+        )
     listed = "; ".join(
         f"{p.what} ({p.kind}) is blocked"
         + (f" unless {' or '.join(m)} covers {', '.join(p.subnets)}" if p.subnets else "")
