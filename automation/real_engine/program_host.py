@@ -20,14 +20,14 @@ runs as given. The CLI's exit status is this script's exit status (128+N when a 
 Signals: the CLI runs in this process's group and session, so Ctrl-C in a terminal and a signal sent to the group
 reach the CLI directly and it cancels the way it always does. This process ignores SIGINT/SIGTERM itself (dying would
 take the program's server away from the CLI mid-operation) and the CLI gets SIGTERM if this process dies first
-(PR_SET_PDEATHSIG on Linux), so no CLI outlives it.
+(PR_SET_PDEATHSIG on Linux, set by a `python -c` stub that then execs the CLI: a preexec_fn would fork this process,
+which runs gRPC threads, and can abort in gRPC's fork handlers; automation/parent_death.py does the same for netkit,
+repeated here because this script runs under the program's interpreter without netkit), so no CLI outlives it.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import os
 import runpy
 import signal
@@ -37,7 +37,19 @@ from collections.abc import Callable
 from concurrent import futures
 
 PROGRAM_COMMANDS = frozenset({"up", "update", "preview", "refresh", "destroy", "import"})
-_PR_SET_PDEATHSIG = 1
+_EXEC_WITH_DEATH_SIGNAL = (
+    "import ctypes, ctypes.util, os, signal, sys\n"
+    "try:\n"
+    "    ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)\n"
+    "except (OSError, AttributeError, TypeError):\n"
+    "    pass\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(1)\n"
+    "try:\n"
+    "    os.execvp(sys.argv[2], sys.argv[2:])\n"
+    "except OSError as error:\n"
+    "    sys.exit(f'cannot start {sys.argv[2]}: {error.strerror}')\n"
+)
 
 
 def subcommand(cli_args: list[str]) -> str | None:
@@ -65,13 +77,6 @@ def program_function(main: str) -> Callable[[], None]:
         runpy.run_path(main, run_name="__main__")
 
     return run
-
-
-def _die_with_parent() -> None:
-    """In the CLI's process before exec: receive SIGTERM when this host dies (Linux only; elsewhere a no-op)."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name and sys.platform.startswith("linux"):
-        ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -111,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         from pulumi.automation._server import LanguageServer
         from pulumi.runtime.proto import language_pb2_grpc
 
-        sys.path.insert(0, program_dir)
+        # The program's directory replaces this script's own at the head of sys.path, as the language host has it.
+        if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+            sys.path[0] = program_dir
+        else:
+            sys.path.insert(0, program_dir)
         os.chdir(program_dir)
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         language_pb2_grpc.add_LanguageRuntimeServicer_to_server(LanguageServer(program_function(entry)), server)
@@ -120,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         cli_args = with_client(cli_args, f"127.0.0.1:{port}")
 
     try:
-        cli = subprocess.Popen([command[0], *cli_args], cwd=cli_cwd, preexec_fn=_die_with_parent)
+        stub = [sys.executable, "-c", _EXEC_WITH_DEATH_SIGNAL, str(os.getpid())]
+        cli = subprocess.Popen([*stub, command[0], *cli_args], cwd=cli_cwd)
     except OSError as error:
         print(f"program_host: cannot start the Pulumi CLI {command[0]}: {error.strerror}", file=sys.stderr)
         return 2
