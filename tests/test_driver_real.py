@@ -25,6 +25,7 @@ from automation.driver import runs
 from automation.driver import update as update_module
 from automation.driver.errors import EngineTimeoutError, PlanRefusedError, PolicyViolationError
 from automation.driver.settings import EngineSettings, Target
+from tests.live_processes import processes_with_env
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -82,20 +83,7 @@ def record_of(path: Path) -> dict[str, Any]:
 def processes_with_home(home: Path) -> list[int]:
     """Every live process whose environment carries this run's PULUMI_HOME: the CLI, program_host, providers,
     policy packs (all inherit it)."""
-    marker = f"PULUMI_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            if stat[stat.rfind(")") + 2 :].split()[0] == "Z":
-                continue
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+    return processes_with_env("PULUMI_HOME", str(home))
 
 
 def test_gate_plan_update_and_destroy_offline_leave_the_program_directory_alone(tmp_path: Path, program: Path) -> None:
