@@ -65,6 +65,11 @@ def _unread(name: str, what: str, *readings: Reading) -> Check | None:
     return Check(name, UNKNOWN, f"{what}; {could_not_read(*readings)}", deadline=deadline)
 
 
+def _ask_to_raise(quota: str, region: str, at_least: int) -> str:
+    """What to ask AWS for: `quota` (its name and Service Quotas code) raised in `region` to at least `at_least`."""
+    return f"ask AWS to raise {quota} in {region} to at least {at_least}"
+
+
 def elastic_ips(needs: StackNeeds, facts: AccountFacts) -> Check:
     planned = len(needs.eips)
     if not planned:
@@ -86,8 +91,8 @@ def elastic_ips(needs: StackNeeds, facts: AccountFacts) -> Check:
     if new <= free:
         return Check("elastic-ips", OK, summary, numbers=numbers)
     action = (
-        f"ask AWS to raise 'EC2-VPC Elastic IPs' (ec2 L-0263D0A3) in {facts.region} to at least {allocated + new}, "
-        "or release unassociated Elastic IPs"
+        _ask_to_raise("'EC2-VPC Elastic IPs' (ec2 L-0263D0A3)", facts.region, allocated + new)
+        + ", or release unassociated Elastic IPs"
     )
     if needs.nat_azs:
         action += ", or give netkit:natAllocationIds (addresses you already hold)"
@@ -116,8 +121,8 @@ def nat_gateways(needs: StackNeeds, facts: AccountFacts) -> Check:
     if not short:
         return Check("nat-gateways-per-az", OK, summary, numbers=numbers)
     action = (
-        f"ask AWS to raise 'NAT gateways per Availability Zone' (vpc L-FE5A380F) in {facts.region} to at least "
-        f"{max(short.values())}, or delete unused NAT gateways in {', '.join(sorted(short))}"
+        _ask_to_raise("'NAT gateways per Availability Zone' (vpc L-FE5A380F)", facts.region, max(short.values()))
+        + f", or delete unused NAT gateways in {', '.join(sorted(short))}"
     )
     return Check("nat-gateways-per-az", FAIL, summary, action, numbers)
 
@@ -145,9 +150,10 @@ def lambda_concurrency(needs: StackNeeds, facts: AccountFacts) -> Check:
     )
     if left < MIN_UNRESERVED:
         action = (
-            f"ask AWS to raise Lambda 'Concurrent executions' (lambda L-B99A9384) in {facts.region} to at least "
-            f"{limit - left + MIN_UNRESERVED}, or lower netkit:reservedConcurrency: Lambda keeps "
-            f"{MIN_UNRESERVED} unreserved"
+            _ask_to_raise(
+                "Lambda 'Concurrent executions' (lambda L-B99A9384)", facts.region, limit - left + MIN_UNRESERVED
+            )
+            + f", or lower netkit:reservedConcurrency: Lambda keeps {MIN_UNRESERVED} unreserved"
         )
         return Check("lambda-concurrency", FAIL, summary, action, numbers)
     if unreserved is None:
@@ -210,8 +216,8 @@ def hyperplane_enis(needs: StackNeeds, facts: AccountFacts) -> Check:
     if need <= quota:
         return Check("hyperplane-enis-per-vpc", OK, summary, numbers=numbers)
     action = (
-        f"ask AWS to raise Lambda 'Elastic network interfaces per VPC' (lambda L-9FEE3D26) in {facts.region} to at "
-        f"least {need}, or use fewer subnet x security-group combinations"
+        _ask_to_raise("Lambda 'Elastic network interfaces per VPC' (lambda L-9FEE3D26)", facts.region, need)
+        + ", or use fewer subnet x security-group combinations"
     )
     return Check("hyperplane-enis-per-vpc", FAIL, summary, action, numbers)
 
@@ -230,8 +236,8 @@ def network_interfaces(needs: StackNeeds, facts: AccountFacts) -> Check:
     if others + need <= quota:
         return Check("network-interfaces", OK, summary, numbers=numbers)
     action = (
-        f"ask AWS to raise 'Network interfaces per Region' (vpc L-DF5E4CA3) in {facts.region} to at least "
-        f"{others + need}, or delete unused network interfaces"
+        _ask_to_raise("'Network interfaces per Region' (vpc L-DF5E4CA3)", facts.region, others + need)
+        + ", or delete unused network interfaces"
     )
     return Check("network-interfaces", FAIL, summary, action, numbers)
 
