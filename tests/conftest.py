@@ -90,3 +90,13 @@ def _fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the environment of a developer's machine, also when CI (which sets CI=true) runs them.
+
+    The driver refuses a local backend and a missing passphrase when `CI` is set (driver/workspace.py); the tests that
+    check that refusal pass `CI` explicitly. Without this, a test of something else would meet that refusal in CI only.
+    """
+    monkeypatch.delenv("CI", raising=False)
