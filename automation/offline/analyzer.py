@@ -113,14 +113,40 @@ def parse_reason(policy: str, reason: str) -> tuple[list[NotRun], list[Suppresse
     return not_run, suppressed
 
 
-def _strip(message: str, description: str) -> str:
+def strip_description(message: str, description: str) -> str:
     """pulumi-policy prefixes the description to each message; the report shows the message alone."""
     if description and message.startswith(description):
         message = message[len(description) :].lstrip("\n")
     return message or description
 
 
-class _Collector:
+def cannot_run_reason(message: str) -> str | None:
+    """The reason of pulumi-policy's "can't run policy ... during preview: <reason>" diagnostic (an unknown value
+    read through its proxy), which the report lists under not_run; None for any other message."""
+    if message.startswith("can't run policy") and PREVIEW_MARKER in message:
+        return message.split(PREVIEW_MARKER, 1)[1]
+    return None
+
+
+def policy_metas(info: Any, effective: Mapping[str, str]) -> list[PolicyMeta]:
+    """Every policy of the pack as GetAnalyzerInfo describes it, with its effective enforcement level."""
+    return [
+        PolicyMeta(
+            name=p.name,
+            description=p.description,
+            enforcement=effective.get(p.name, LEVEL_NAMES.get(p.enforcementLevel, "advisory")),
+            severity=SEVERITY_NAMES.get(p.severity, ""),
+            remediation=p.remediation_steps,
+            url=p.url,
+            display_name=p.displayName,
+        )
+        for p in sorted(info.policies, key=lambda p: p.name)
+    ]
+
+
+class Collector:
+    """The decisions of a pack's answers: violations, not_run (deduplicated by policy and reason) and suppressed."""
+
     def __init__(self) -> None:
         self.violations: list[Violation] = []
         self.not_run: dict[tuple[str, str], NotRun] = {}
@@ -128,8 +154,8 @@ class _Collector:
 
     def add(self, response: Any, default_urn: str) -> None:
         for diag in response.diagnostics:
-            if diag.message.startswith("can't run policy") and PREVIEW_MARKER in diag.message:
-                reason = diag.message.split(PREVIEW_MARKER, 1)[1]
+            reason = cannot_run_reason(diag.message)
+            if reason is not None:
                 self.not_run.setdefault((diag.policyName, reason), NotRun(diag.policyName, reason))
                 continue
             self.violations.append(
@@ -137,7 +163,7 @@ class _Collector:
                     policy=diag.policyName,
                     enforcement=LEVEL_NAMES.get(diag.enforcementLevel, "advisory"),
                     urn=diag.urn or default_urn,
-                    message=_strip(diag.message, diag.description),
+                    message=strip_description(diag.message, diag.description),
                 )
             )
         for item in response.not_applicable:
@@ -168,21 +194,10 @@ class AnalysisSession:
         self.properties = reconciled.properties  # what each policy was configured with (defaults + user config)
         self.warnings = list(reconciled.warnings)
         self.pack_name, self.pack_version = info.name, info.version
-        self.rules = [
-            PolicyMeta(
-                name=p.name,
-                description=p.description,
-                enforcement=self.effective.get(p.name, LEVEL_NAMES.get(p.enforcementLevel, "advisory")),
-                severity=SEVERITY_NAMES.get(p.severity, ""),
-                remediation=p.remediation_steps,
-                url=p.url,
-                display_name=p.displayName,
-            )
-            for p in sorted(info.policies, key=lambda p: p.name)
-        ]
+        self.rules = policy_metas(info, self.effective)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analyze")
         self._pending: deque[tuple[str, Future[Any]]] = deque()  # sent, answer not collected yet
-        self._collector = _Collector()
+        self._collector = Collector()
         self.analyze_calls = 0  # `Analyze` requests sent
         self._seen: set[str] = set()
         self._order: dict[str, int] = {}
@@ -313,6 +328,7 @@ def analyze(pack: PolicyPackProcess, run: ProgramRun, user_config: Mapping[str, 
 __all__ = [
     "AnalysisResult",
     "AnalysisSession",
+    "Collector",
     "DuplicateResourceError",
     "NotRun",
     "PolicyMeta",
@@ -321,5 +337,8 @@ __all__ = [
     "Suppressed",
     "Violation",
     "analyze",
+    "cannot_run_reason",
     "parse_reason",
+    "policy_metas",
+    "strip_description",
 ]
