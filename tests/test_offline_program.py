@@ -21,9 +21,9 @@ from google.protobuf import json_format
 from automation.offline.engine import Mode, ProgramError, ProgramRun, RecordedResource, run_program
 from automation.offline.fixtures import load_fixtures
 from automation.offline.program_process import running_programs
-from automation.offline.shim.planned_state import UNKNOWN
-from automation.offline.shim.policy_document import get_policy_document
 from automation.offline.stack_config import ProgramLoadError, load_stack_config
+from automation.provider_model.policy_document import get_policy_document
+from automation.provider_model.wire import UNKNOWN
 from tests.conftest import FIXTURES, write_program
 
 PROGRAMS = FIXTURES / "programs"
@@ -219,7 +219,13 @@ def planned() -> Iterator[dict[str, ProgramRun]]:
 def test_preview_computed_outputs_the_program_omitted_are_unknown(planned: dict[str, ProgramRun]) -> None:
     preview = planned["preview"]
     vpc, table, endpoint = named(preview, "vpc"), named(preview, "private-rt"), named(preview, "sqs")
-    assert props(vpc.inputs) == {"cidrBlock": "10.0.0.0/16"}  # inputs: what the program set
+    # inputs: what the program set, plus what the provider's Check adds (Terraform defaults, tagsAll)
+    assert props(vpc.inputs) == {
+        "cidrBlock": "10.0.0.0/16",
+        "enableDnsSupport": True,
+        "instanceTenancy": "default",
+        "tagsAll": {},
+    }
     assert props(vpc.outputs)["cidrBlock"] == "10.0.0.0/16"
     assert props(vpc.outputs)["enableDnsHostnames"] == UNKNOWN
     assert props(table.outputs)["routes"] == UNKNOWN

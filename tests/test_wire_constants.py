@@ -6,13 +6,13 @@ from __future__ import annotations
 from pulumi.runtime import rpc
 
 from automation.offline import protos
-from automation.offline.shim import planned_state
+from automation.provider_model import wire
 
 
 def test_copied_wire_constants_match_the_pulumi_sdk() -> None:
     assert protos.UNKNOWN_WIRE == rpc.UNKNOWN
-    assert planned_state.UNKNOWN == rpc.UNKNOWN
-    assert rpc._special_sig_key == planned_state.SIG_KEY
-    assert rpc._special_secret_sig == planned_state.SECRET_SIG
-    assert rpc._special_resource_sig == planned_state.RESOURCE_SIG
-    assert rpc._special_output_value_sig == planned_state.OUTPUT_SIG
+    assert wire.UNKNOWN == rpc.UNKNOWN
+    assert rpc._special_sig_key == wire.SIG_KEY
+    assert rpc._special_secret_sig == wire.SECRET_SIG
+    assert rpc._special_resource_sig == wire.RESOURCE_SIG
+    assert rpc._special_output_value_sig == wire.OUTPUT_SIG

@@ -7,7 +7,7 @@ per registration back over a pipe; `on_resource` is called in this process, in r
 arrive, so a checker can send `Analyze` while the program still runs. The program's stdout and stderr are kept
 apart (ProgramRun.stdout/stderr). `preview` records the planned state of a first `pulumi preview` (inputs known,
 computed outputs and ids unknown); `update` known ids and computed outputs with the provider's documented
-defaults (shim/planned_state.py).
+defaults (automation/provider_model, the model the offline provider shares).
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from typing import Any, Literal
 
 from google.protobuf import json_format, struct_pb2
 
+from ..provider_model import wire
 from .fixtures import Fixtures
 from .interpreter import resolve_interpreter
 from .program_process import ProgramProcess, terminate_programs
-from .shim import planned_state
 from .stack_config import StackConfig, provider_config
 
 Mode = Literal["preview", "update"]
-ACCOUNT_ID = planned_state.ACCOUNT_ID
-PARTITION = planned_state.PARTITION
+ACCOUNT_ID = wire.ACCOUNT_ID
+PARTITION = wire.PARTITION
 STACK_TYPE = "pulumi:pulumi:Stack"
 SHIM = Path(__file__).resolve().parent / "shim" / "run.py"
 DEFAULT_TIMEOUT = 600.0
@@ -231,7 +231,7 @@ def _job(
         package, _, setting = key.partition(":")
         if setting in providers.get(package, {}):
             value = providers[package][setting]
-            providers[package][setting] = {planned_state.SIG_KEY: planned_state.SECRET_SIG, "value": value}
+            providers[package][setting] = {wire.SIG_KEY: wire.SECRET_SIG, "value": value}
     main = config.main.resolve()
     return {
         "fd": fd,

@@ -15,9 +15,9 @@ registrations: `resource`, `outputs` (RegisterResourceOutputs), `log`, `lookup` 
 from __future__ import annotations
 
 import asyncio
-import collections.abc
 import concurrent.futures
 import contextlib
+import importlib
 import importlib.util
 import json
 import logging
@@ -26,7 +26,6 @@ import runpy
 import sys
 import threading
 import traceback
-import typing
 import urllib.parse
 from typing import Any
 
@@ -52,6 +51,23 @@ if sys.path and os.path.abspath(sys.path[0] or os.curdir) == _HERE:
     del sys.path[0]  # the language host's exec script directory holds no importable modules either
 
 
+_MODEL = "_netkit_provider_model"
+
+
+def _load_model() -> Any:
+    """The provider model package (automation/provider_model: pure stdlib, relative imports) under a private name,
+    so the program can import none of our modules by their own names."""
+    root = os.path.join(os.path.dirname(os.path.dirname(_HERE)), "provider_model")
+    spec = importlib.util.spec_from_file_location(
+        _MODEL, os.path.join(root, "__init__.py"), submodule_search_locations=[root]
+    )
+    assert spec is not None and spec.loader is not None
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[_MODEL] = package
+    spec.loader.exec_module(package)
+    return package
+
+
 def _load(name: str) -> Any:
     spec = importlib.util.spec_from_file_location(f"_netkit_offline_{name}", os.path.join(_HERE, f"{name}.py"))
     assert spec is not None and spec.loader is not None
@@ -61,13 +77,17 @@ def _load(name: str) -> Any:
     return module
 
 
-planned = _load("planned_state")
-policy_document = _load("policy_document")
+_load_model()
+wire = importlib.import_module(f"{_MODEL}.wire")
+planned = importlib.import_module(f"{_MODEL}.planned_state")
+policy_document = importlib.import_module(f"{_MODEL}.policy_document")
+model_check = importlib.import_module(f"{_MODEL}.check")
+sdk_types = importlib.import_module(f"{_MODEL}.sdk_types")
 lookups = _load("lookups")
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
-UNKNOWN = planned.UNKNOWN
+UNKNOWN = wire.UNKNOWN
 
 
 class Channel:
@@ -172,7 +192,7 @@ def redacted(value: Any) -> Any:
     """Wire value with every secret replaced by a marker (for messages: secrets are never printed): values marked
     secret, and strings equal to a secret config value."""
     if isinstance(value, dict):
-        if value.get(planned.SIG_KEY) == planned.SECRET_SIG:
+        if value.get(wire.SIG_KEY) == wire.SECRET_SIG:
             return "[secret]"
         return {k: redacted(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -185,7 +205,7 @@ def redacted(value: Any) -> Any:
 def plain(value: Any) -> Any:
     """Wire value with secrets unwrapped (for matching invoke arguments)."""
     if isinstance(value, dict):
-        if value.get(planned.SIG_KEY) == planned.SECRET_SIG:
+        if value.get(wire.SIG_KEY) == wire.SECRET_SIG:
             return plain(value.get("value"))
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -212,67 +232,8 @@ def _record_classes(pulumi: Any) -> None:
     pulumi.Resource.__init__ = init
 
 
-def _shape_of(annotation: Any) -> tuple[bool, str]:
-    """(optional, shape) of a getter's return annotation `pulumi.Output[T]`."""
-    inner: Any
-    if isinstance(annotation, str):
-        text = annotation.replace(" ", "")
-        inner = text[text.index("[") + 1 : -1] if text.split("[")[0].endswith("Output") else text
-        optional = inner.startswith("Optional[")
-        inner = inner[len("Optional[") : -1] if optional else inner
-        for marker, shape in (("Sequence[", "list"), ("List[", "list"), ("list[", "list"), ("Mapping[", "map")):
-            if inner.startswith(marker):
-                item = inner[len(marker) : -1].split(".")[-1]
-                return optional, "list[str]" if shape == "list" and item == "str" else shape
-        base = inner.split(".")[-1]
-        return optional, base if base in ("str", "bool", "int", "float") else "object"
-    wrapper = typing.get_origin(annotation)
-    if getattr(wrapper, "__name__", "") == "Output":  # resource getters: pulumi.Output[T]; result types: T
-        args = typing.get_args(annotation)
-        inner = args[0] if args else Any
-    else:
-        inner = annotation
-    optional = False
-    if typing.get_origin(inner) is typing.Union and type(None) in typing.get_args(inner):
-        optional = True
-        rest = [a for a in typing.get_args(inner) if a is not type(None)]
-        inner = rest[0] if len(rest) == 1 else Any
-    origin = typing.get_origin(inner)
-    if origin in (list, collections.abc.Sequence):
-        elements = typing.get_args(inner)
-        return optional, "list[str]" if elements and elements[0] is str else "list"
-    if origin in (dict, collections.abc.Mapping):
-        return optional, "map"
-    if isinstance(inner, type) and inner.__name__ in ("str", "bool", "int", "float"):
-        return optional, inner.__name__
-    return optional, "object"
-
-
-def output_shapes(cls: type | None) -> tuple[dict[str, str], dict[str, str]]:
-    """(always-present outputs, all outputs) of a resource class: {wire name: shape}. The provider schema marks an
-    output required when the provider always sets it (computed or required); the SDK types those as
-    `pulumi.Output[T]`, the others as `pulumi.Output[Optional[T]]`."""
-    if cls is None:
-        return {}, {}
-    if cls in _SHAPES:
-        return _SHAPES[cls]
-    required: dict[str, str] = {}
-    every: dict[str, str] = {}
-    for base in reversed(cls.__mro__):
-        for attr in base.__dict__.values():
-            getter = getattr(attr, "fget", None)
-            name = getattr(getter, "_pulumi_name", None)
-            if not isinstance(name, str) or name in ("id", "urn"):
-                continue
-            try:
-                optional, shape = _shape_of(getattr(getter, "__annotations__", {}).get("return"))
-            except Exception:  # noqa: BLE001 - an annotation we cannot read counts as optional
-                optional, shape = True, "object"
-            every[name] = shape
-            if not optional:
-                required[name] = shape
-    _SHAPES[cls] = (required, every)
-    return required, every
+_shape_of = sdk_types.shape_of
+output_shapes = sdk_types.output_shapes
 
 
 def result_fields(token: str) -> list[str]:
@@ -330,7 +291,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             self.urns: set[str] = set()
             self.warmup_stack = True  # the first Stack registration is main()'s warm-up root, never recorded
             self.default_providers: dict[str, str] = {}
-            self.provider_regions: dict[str, str] = {}  # explicit aws providers: URN -> their `region` input
+            self.provider_configs: dict[str, dict[str, Any]] = {}  # explicit providers: URN -> their inputs
             self.lock = threading.RLock()
 
         def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -364,7 +325,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             inputs = dict(provider_config.get(package, {}))
             if version:
                 inputs["version"] = version
-            provider_id = "" if mode == "preview" else planned.digest(urn)[:8] + "-offline-provider"
+            provider_id = "" if mode == "preview" else wire.digest(urn)[:8] + "-offline-provider"
             self._emit(_record(urn, f"pulumi:providers:{package}", name, True, "", "", inputs, inputs, provider_id))
             ref = f"{urn}::{provider_id or UNKNOWN}"
             self.default_providers[package] = ref
@@ -383,22 +344,26 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             if request.type == STACK_TYPE:
                 self._emit(_record(urn, STACK_TYPE, request.name, False, "", "", {}, {}, ""))
                 return resource_pb2.RegisterResourceResponse(urn=urn)
-            inputs = planned.downgrade(to_py(request.object))
+            inputs = wire.downgrade(to_py(request.object))
             remote = bool(getattr(request, "remote", False))
-            required, every = output_shapes(_CLASSES.get(request.type))
-            if request.type == "pulumi:providers:aws" and isinstance(inputs.get("region"), str):
-                self.provider_regions[urn] = inputs["region"]
+            cls = _CLASSES.get(request.type)
+            required, every = output_shapes(cls)
+            package = request.type.split(":")[0]
+            if package == "pulumi" and request.type.startswith("pulumi:providers:"):
+                self.provider_configs[urn] = inputs
             if remote:
                 resource_id, outputs = "", planned.unknown_outputs(every)
             elif request.custom:
+                if package != "pulumi":
+                    inputs = self._check(urn, request, inputs, cls, every)
                 where = self.region_of(request.provider)
                 resource_id, outputs = planned.planned_outputs(
-                    mode, request.type, request.name, inputs, required, stack, where
+                    mode, request.type, request.name, wire.unwrap_secrets(inputs), required, stack, where
                 )
+                outputs = wire.annotate_secrets(outputs, inputs)  # the engine keeps the secret bit
             else:
                 resource_id, outputs = "", {}
             provider = request.provider
-            package = request.type.split(":")[0]
             if (request.custom or remote) and not provider and package != "pulumi":
                 provider = self._default_provider(package, getattr(request, "version", ""))
             record = _record(
@@ -421,17 +386,56 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             if mode == "preview" and not remote:
                 # What the program sees is the same: in a preview every output missing from the answer resolves
                 # as unknown (pulumi/runtime/rpc.py resolve_properties); a smaller answer keeps memory down.
-                return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=struct(inputs))
+                return resource_pb2.RegisterResourceResponse(
+                    urn=urn, id=resource_id, object=struct(wire.downgrade(inputs))
+                )
             return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=struct(outputs))
+
+        def provider_config_of(self, provider_ref: str, package: str) -> dict[str, Any] | None:
+            """The configuration of the provider a reference (`<urn>::<id>`) names, else the package's default
+            provider's (the stack config); None when it holds unknowns (the engine then skips Check:
+            pkg/resource/plugin/provider_plugin.go Check, `!pcfg.known`)."""
+            if provider_ref:
+                config = self.provider_configs.get(provider_ref.rsplit("::", 1)[0], {})
+            else:
+                config = dict(provider_config.get(package, {}))
+            return None if wire.contains_unknowns(config) else wire.unwrap_secrets(config)
 
         def region_of(self, provider_ref: str) -> str:
             """The region of the provider a reference (`<urn>::<id>`) names; else the stack's `aws:region`."""
-            return self.provider_regions.get(provider_ref.rsplit("::", 1)[0], region) if provider_ref else region
+            config = self.provider_configs.get(provider_ref.rsplit("::", 1)[0], {}) if provider_ref else {}
+            named = config.get("region")
+            return named if isinstance(named, str) and named != UNKNOWN else region
+
+        def _check(self, urn: str, request: Any, inputs: dict[str, Any], cls: Any, every: dict[str, str]) -> Any:
+            """The provider's Check (provider_model.check) on what the engine sends it: secrets stripped (the
+            provider accepts none), the secret bit put back on the checked inputs afterwards."""
+            package = request.type.split(":")[0]
+            config = self.provider_config_of(request.provider, package)
+            if config is None:
+                return inputs
+            result = model_check.check(
+                request.type,
+                request.name,
+                wire.unwrap_secrets(inputs),
+                provider_config=config,
+                input_shapes=sdk_types.input_shapes(sdk_types.args_class(cls)),
+                output_shapes=every,
+                seed=urn,
+            )
+            if result.failures:
+                # pkg/resource/deploy/step_generator.go: each CheckFailure is reported as
+                # diag.GetResourceInvalidError "%v resource '%v' has a problem: %v" and the deployment stops.
+                messages = [f"{request.type} resource '{request.name}' has a problem: {r}" for _, r in result.failures]
+                for message in messages:
+                    state["errors"].append({"reason": "check", "message": message})
+                raise Exception(messages[0])
+            return wire.downgrade(wire.annotate_secrets(result.inputs, inputs))  # `__defaults` is internal
 
         def RegisterResourceOutputs(self, request: Any) -> Any:
             if request.urn not in self.urns:
                 return empty_pb2.Empty()  # the warm-up root stack's (empty) outputs
-            outputs = planned.downgrade(to_py(request.outputs))
+            outputs = wire.downgrade(to_py(request.outputs))
             channel.send({"kind": "outputs", "urn": request.urn, "outputs": outputs})
             return empty_pb2.Empty()
 
@@ -441,7 +445,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
 
         def _read(self, request: Any) -> Any:
             urn = self.make_urn(request.parent, request.type, request.name)
-            inputs = planned.downgrade(to_py(request.properties))
+            inputs = wire.downgrade(to_py(request.properties))
             if request.type == STACK_REFERENCE_TYPE:
                 outputs = self._stack_reference(str(inputs.get("name") or request.id))
             else:
@@ -476,9 +480,9 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             token = request.tok
             if token == "pulumi:pulumi:getResource":
                 return super().Invoke(request)
-            wire = to_py(request.args)
+            raw = to_py(request.args)
             try:
-                result = self._answer(token, plain(wire), self.region_of(getattr(request, "provider", "")), wire)
+                result = self._answer(token, plain(raw), self.region_of(getattr(request, "provider", "")), raw)
             except _Unknown:
                 if "unknown" in resource_pb2.ResourceInvokeResponse.DESCRIPTOR.fields_by_name:
                     # The engine's answer to an invoke it cannot serve yet: the whole result is unknown.
@@ -486,7 +490,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 result = {}
             return resource_pb2.ResourceInvokeResponse(**{"return": struct(result)})
 
-        def _answer(self, token: str, args: dict[str, Any], region: str, wire: dict[str, Any]) -> dict[str, Any]:
+        def _answer(self, token: str, args: dict[str, Any], region: str, raw: dict[str, Any]) -> dict[str, Any]:
             fact = lookups.facts(token, region, planned.zone_id_prefix(region))
             if fact is not None:
                 return dict(fact)
@@ -511,7 +515,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             message = (
                 f"the program calls provider function {token}, a lookup of existing infrastructure that the offline "
                 "check cannot answer in update mode; add an entry to the fixtures file (--fixtures FILE):\n"
-                + lookups.fixture_hint(token, redacted(wire), fields)
+                + lookups.fixture_hint(token, redacted(raw), fields)
             )
             state["errors"].append({"reason": "lookup", "message": message})
             raise LookupError_(message)

@@ -1,78 +1,20 @@
-"""What the engine hands an analyzer for one registration: checked inputs and planned (preview) or final (update)
-outputs. Pure stdlib code on the wire form of property values (dicts, lists, the unknown sentinel, the secret and
-resource-reference signatures); it runs inside the program's interpreter (loaded by path) and in the tests.
+"""Create's answer: the outputs of a new resource, planned (preview) or final (update).
 
-Engine facts reproduced here (pulumi/pulumi at /work/.mirror/pulumi+pulumi/repo):
-- analyzers get properties marshalled with KeepUnknowns, KeepSecrets, SkipInternalKeys and *without* KeepResources
-  (sdk/go/common/resource/plugin/analyzer_plugin.go, Analyze/AnalyzeStack), so a resource reference is downgraded to
-  its id (custom resources, unknown while the id is) or its URN (components), and every `__` key is dropped at every
-  level (sdk/go/common/resource/plugin/rpc.go MarshalPropertyValue; resource.IsInternalPropertyKey in
-  sdk/go/common/resource/properties.go);
-- AnalyzeStack receives `v.Outputs` of each new state (pkg/resource/deploy/step_generator.go AnalyzeResources); in a
-  first preview those are the provider's planned state: a bridged provider (pulumi-terraform-bridge
-  pkg/tfbridge/provider.go Create with preview) returns the inputs plus an unknown for every computed attribute the
-  program did not set. Which attributes are computed comes from the provider SDK (see run.py `output_shapes`).
+- Preview: pulumi/pulumi-terraform-bridge pkg/tfbridge/provider.go `Create` with `preview` returns the proposed
+  state (`diff.ProposedState`): the checked inputs, plus an unknown for every computed attribute the program did not
+  set; the id is "". AnalyzeStack receives exactly these outputs in a first preview
+  (pulumi/pulumi pkg/resource/deploy/step_generator.go). Which attributes are computed comes from the provider SDK
+  (sdk_types.output_shapes: the outputs the provider always sets).
+- Update: deterministic ids (`<AWS prefix>-<17 hex>`), ARNs, names and addresses derived from the stack, type and
+  name; computed attributes take the values AWS reports (schema.CREATED_VALUES), else a plausible AWS-shaped value.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # sdk/go/common/resource/plugin/rpc.go UnknownStringValue
-SIG_KEY = "4dabf18193072939515e22adb298388d"  # sdk/go/common/resource/sig
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-ACCOUNT_ID = "123456789012"
-PARTITION = "aws"
-
-# Provider defaults for omitted settings, from the pulumi-aws / AWS documentation (values the resource has after
-# creation when the program does not set them). Only the values live here; *which* properties are computed is read
-# from the provider SDK.
-DOCUMENTED_DEFAULTS: dict[str, dict[str, Any]] = {
-    "aws:ec2/vpc:Vpc": {
-        "enableDnsHostnames": False,
-        "enableDnsSupport": True,
-        "enableNetworkAddressUsageMetrics": False,
-        "instanceTenancy": "default",
-        "assignGeneratedIpv6CidrBlock": False,
-    },
-    "aws:ec2/routeTable:RouteTable": {"routes": [], "propagatingVgws": []},
-    "aws:ec2/defaultRouteTable:DefaultRouteTable": {"routes": [], "propagatingVgws": []},
-    "aws:ec2/vpcEndpoint:VpcEndpoint": {
-        "privateDnsEnabled": False,
-        "vpcEndpointType": "Gateway",
-        "autoAccept": False,
-        "requesterManaged": False,
-        "state": "available",
-        "ipAddressType": "ipv4",
-        # AWS attaches this full-access policy to an endpoint created without one.
-        "policy": '{"Statement":[{"Action":"*","Effect":"Allow","Principal":"*","Resource":"*"}],'
-        '"Version":"2008-10-17"}',
-    },
-    "aws:ec2/subnet:Subnet": {
-        "mapPublicIpOnLaunch": False,
-        "assignIpv6AddressOnCreation": False,
-        "enableDns64": False,
-        "ipv6Native": False,
-        "privateDnsHostnameTypeOnLaunch": "ip-name",
-    },
-    "aws:ec2/securityGroup:SecurityGroup": {
-        "description": "Managed by Pulumi",
-        "revokeRulesOnDelete": False,
-    },
-    "aws:ec2/natGateway:NatGateway": {"connectivityType": "public", "availabilityMode": "zonal"},
-    "aws:lambda/function:Function": {
-        "memorySize": 128,
-        "timeout": 3,
-        "reservedConcurrentExecutions": -1,
-        "packageType": "Zip",
-        "publish": False,
-        "architectures": ["x86_64"],
-    },
-    "aws:sqs/queue:Queue": {"visibilityTimeoutSeconds": 30, "messageRetentionSeconds": 345600, "fifoQueue": False},
-}
+from .schema import CREATED_VALUES
+from .wire import ACCOUNT_ID, PARTITION, UNKNOWN, digest
 
 # AWS id prefixes (ids are what bridged providers report in state and what policies link by).
 ID_PREFIXES = {
@@ -101,6 +43,24 @@ ID_PREFIXES = {
     "aws:ec2/launchTemplate:LaunchTemplate": "lt",
     "aws:ec2/managedPrefixList:ManagedPrefixList": "pl",
 }
+# The resource part of EC2 ARNs: `arn:aws:ec2:<region>:<account>:<kind>/<id>` (terraform-provider-aws
+# internal/service/ec2: resourceVPCRead `vpc/%s`, and the same pattern for the others).
+EC2_ARN_KINDS = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/routeTable:RouteTable": "route-table",
+    "aws:ec2/securityGroup:SecurityGroup": "security-group",
+    "aws:ec2/internetGateway:InternetGateway": "internet-gateway",
+    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": "egress-only-internet-gateway",
+    "aws:ec2/natGateway:NatGateway": "natgateway",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpc-endpoint",
+    "aws:ec2/eip:Eip": "elastic-ip",
+    "aws:ec2/flowLog:FlowLog": "vpc-flow-log",
+    "aws:ec2/networkAcl:NetworkAcl": "network-acl",
+}
+# Resources whose id is their name (IAM roles and policies' names, Lambda functions' function_name).
+NAME_IDS = frozenset({"aws:iam/role:Role", "aws:lambda/function:Function", "aws:sqs/queue:Queue"})
+
 # Computed `...Id` outputs whose AWS shape is known.
 ID_OUTPUT_PREFIXES = {
     "mainRouteTableId": "rtb",
@@ -139,40 +99,9 @@ def zone_id_prefix(region: str) -> str:
     return f"{parts[0]}{_DIRECTIONS.get(parts[1], parts[1][:1])}{parts[-1]}"
 
 
-def digest(*parts: str) -> str:
-    return hashlib.sha256("/".join(parts).encode()).hexdigest()
-
-
 def doc_ip(seed: str, block: str = "203.0.113") -> str:
     """A public-looking IP from an RFC 5737 documentation range, stable per resource."""
     return f"{block}.{int(seed[:4], 16) % 254 + 1}"
-
-
-def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
-
-
-def downgrade(value: Any) -> Any:
-    """The analyzer's view of a wire value: resource references become their id (or URN for components), output
-    values their element (or unknown), internal `__` keys are dropped; unknowns and secrets are kept."""
-    if isinstance(value, dict):
-        sig = value.get(SIG_KEY)
-        if sig == RESOURCE_SIG:
-            if "id" in value:
-                ref_id = value["id"]
-                return UNKNOWN if ref_id in ("", None) else downgrade(ref_id)
-            return value.get("urn", "")
-        if sig == SECRET_SIG:
-            return {SIG_KEY: SECRET_SIG, "value": downgrade(value.get("value"))}
-        if sig == OUTPUT_SIG:
-            inner = downgrade(value["value"]) if "value" in value else UNKNOWN
-            return {SIG_KEY: SECRET_SIG, "value": inner} if value.get("secret") else inner
-        if sig is not None:
-            return value  # assets and archives pass through as they are
-        return {k: downgrade(v) for k, v in value.items() if not k.startswith("__")}
-    if isinstance(value, list):
-        return [downgrade(v) for v in value]
-    return value
 
 
 def module_of(type_token: str) -> str:
@@ -213,9 +142,9 @@ def _plausible(prop: str, shape: str, type_token: str, name: str, seed: str, reg
     return f"{name}-{prop}-{seed[:8]}"
 
 
-def _specific(type_token: str, outs: dict[str, Any], seed: str, region: str) -> dict[str, Any]:
+def _specific(type_token: str, outs: dict[str, Any], seed: str, region: str, label: str) -> dict[str, Any]:
     """Computed outputs with a documented shape that programs commonly read."""
-    name = outs.get("name", "")
+    name = outs.get("name") if isinstance(outs.get("name"), str) else label
     if type_token == "aws:ec2/eip:Eip":
         return {"publicIp": doc_ip(seed)}
     if type_token == "aws:ec2/natGateway:NatGateway" and outs.get("availabilityMode") == "regional":
@@ -280,36 +209,49 @@ def resource_id(type_token: str, name: str, stack: str) -> str:
     return f"{ID_PREFIXES.get(type_token, name)}-{seed[:17]}"
 
 
-def planned_outputs(
-    mode: str,
-    type_token: str,
-    name: str,
-    inputs: dict[str, Any],
-    computed: dict[str, str],
-    stack: str,
-    region: str,
+def _arn(type_token: str, rid: str, label: str, region: str, outs: dict[str, Any]) -> str:
+    if type_token in EC2_ARN_KINDS:
+        return f"arn:{PARTITION}:ec2:{region}:{ACCOUNT_ID}:{EC2_ARN_KINDS[type_token]}/{rid}"
+    if type_token == "aws:iam/role:Role":  # IAM is global: no region; the role's path is part of its ARN
+        path = outs.get("path") if isinstance(outs.get("path"), str) else "/"
+        return f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role{path}{label}"
+    return f"arn:{PARTITION}:{module_of(type_token)}:{region}:{ACCOUNT_ID}:{label}"
+
+
+def preview_outputs(inputs: dict[str, Any], computed: dict[str, str]) -> dict[str, Any]:
+    """Create with preview: the checked inputs, every computed output the program did not set unknown, the id
+    unknown (pulumi-terraform-bridge pkg/tfbridge/provider.go Create -> diff.ProposedState)."""
+    outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
+    for prop in computed:
+        if prop not in outs:
+            outs[prop] = UNKNOWN
+    outs["id"] = UNKNOWN
+    return outs
+
+
+def update_outputs(
+    type_token: str, name: str, inputs: dict[str, Any], computed: dict[str, str], stack: str, region: str
 ) -> tuple[str, dict[str, Any]]:
-    """(id, outputs) of a new custom resource: inputs known; each computed property the program did not set is
-    unknown in preview and, in update, the documented default or a plausible AWS-shaped value. `computed` maps the
-    provider SDK's always-present output properties to their shape (str, bool, int, float, list, map, object)."""
-    outs = dict(inputs)
-    if mode == "preview":
-        for prop in computed:
-            if prop not in outs:
-                outs[prop] = UNKNOWN
-        outs["id"] = UNKNOWN
-        return "", outs
+    """Create (not a preview): (id, outputs) with deterministic values: the checked inputs, each computed output the
+    program did not set as AWS reports it (schema.CREATED_VALUES) or a plausible AWS-shaped value, ids as
+    `<prefix>-<17 hex>` of stack, type and name. `computed` maps the provider SDK's always-present outputs to their
+    shape (str, bool, int, float, list, map, object)."""
+    outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
     seed = digest(stack, type_token, name)
     rid = resource_id(type_token, name, stack)
-    defaults = DOCUMENTED_DEFAULTS.get(type_token, {})
-    for prop, value in defaults.items():
+    if type_token in NAME_IDS and isinstance(inputs.get("name"), str):
+        rid = inputs["name"]
+    for prop, value in CREATED_VALUES.get(type_token, {}).items():
         outs.setdefault(prop, value)
     if type_token.startswith("aws:"):
-        outs.setdefault("name", f"{name}-{seed[:7]}")  # the provider's autoname
-        outs.setdefault("arn", f"arn:{PARTITION}:{module_of(type_token)}:{region}:{ACCOUNT_ID}:{name}-{seed[:7]}")
+        label = outs["name"] if isinstance(outs.get("name"), str) else f"{name}-{seed[:7]}"
+        if "name" in computed:
+            outs.setdefault("name", label)
+        if "arn" in computed:
+            outs.setdefault("arn", _arn(type_token, rid, label, region, outs))
         if type_token == "aws:ec2/eip:Eip":
             outs.setdefault("allocationId", rid)
-        for key, value in _specific(type_token, outs, seed, region).items():
+        for key, value in _specific(type_token, outs, seed, region, label).items():
             if key not in inputs:
                 outs[key] = value
     for prop, shape in computed.items():
@@ -319,6 +261,22 @@ def planned_outputs(
         outs["defaultRouteTableId"] = outs.get("mainRouteTableId", outs.get("defaultRouteTableId"))
     outs["id"] = rid  # as bridged providers report it in state; policies link by id
     return rid, outs
+
+
+def planned_outputs(
+    mode: str,
+    type_token: str,
+    name: str,
+    inputs: dict[str, Any],
+    computed: dict[str, str],
+    stack: str,
+    region: str,
+) -> tuple[str, dict[str, Any]]:
+    """(id, outputs) of a new custom resource in `mode` ("preview": id "" and preview_outputs; else
+    update_outputs)."""
+    if mode == "preview":
+        return "", preview_outputs(inputs, computed)
+    return update_outputs(type_token, name, inputs, computed, stack, region)
 
 
 def unknown_outputs(shapes: dict[str, str]) -> dict[str, Any]:

@@ -1,0 +1,5 @@
+"""`python -m automation.offline_provider <engine address>`: what the launcher installed in PULUMI_HOME runs."""
+
+from .server import main
+
+main()
