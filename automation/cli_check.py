@@ -146,6 +146,13 @@ def add_parser(sub: Any) -> None:
         "--fail-on-undecided", action="store_true", help="exit 1 when any policy could not decide something"
     )
     check.add_argument("--verbose", action="store_true", help="show URNs and the messages of suppressed findings")
+    check.add_argument(
+        "--engine",
+        choices=("offline", "pulumi"),
+        default="offline",
+        help="offline: in-process, no CLI (default); pulumi: the real Pulumi CLI with the offline provider "
+        "(`make pulumi-cli` builds it)",
+    )
 
 
 def _targets(outputs: Sequence[Sequence[Any]] | None) -> list[tuple[str, Path | None]]:
@@ -259,6 +266,8 @@ def _check(args: argparse.Namespace) -> Any:
     from .offline.pack_process import PolicyPackError
     from .offline.stack_config import ProgramLoadError
 
+    if getattr(args, "engine", "offline") == "pulumi":
+        return _check_real(args)
     try:
         return run_check(
             program_dir=args.program or REPO_ROOT,
@@ -274,6 +283,35 @@ def _check(args: argparse.Namespace) -> Any:
     except ProgramError as exc:
         raise _CheckFailed(str(exc), exc.program_traceback) from None
     except (ProgramLoadError, PolicyPackError, DuplicateResourceError) as exc:
+        raise _CheckFailed(str(exc)) from None
+    except Interrupted:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never a traceback of ours: one line naming what broke
+        raise _CheckFailed(f"internal error: {type(exc).__name__}: {exc}") from None
+
+
+def _check_real(args: argparse.Namespace) -> Any:
+    """run_real_check (automation/real_engine/check.py) with the arguments; errors as in `_check`."""
+    from .check import REPO_ROOT
+    from .offline.pack_process import PolicyPackError
+    from .offline.stack_config import ProgramLoadError
+    from .real_engine.check import CliNotFound, EngineError, SandboxError, run_real_check
+
+    try:
+        return run_real_check(
+            program_dir=args.program or REPO_ROOT,
+            stack=args.stack or "dev",
+            mode=args.mode,
+            policy_pack=args.policy_pack,
+            policy_config=args.policy_config,
+            config_overrides=dict(args.config),
+            stack_named=args.stack is not None,
+            fixtures=args.fixtures,
+            timeout=args.timeout,
+        )
+    except EngineError as exc:
+        raise _CheckFailed(str(exc), exc.program_traceback) from None
+    except (CliNotFound, ProgramLoadError, PolicyPackError, SandboxError) as exc:
         raise _CheckFailed(str(exc)) from None
     except Interrupted:
         raise

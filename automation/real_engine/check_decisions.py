@@ -33,7 +33,7 @@ from ..offline.analyzer import (
     strip_description,
 )
 from ..offline.engine import RecordedResource
-from ..offline.policy_config import LEVEL_NAMES
+from ..offline.policy_config import LEVEL_NAMES, PolicyConfigEntry, PolicyConfigError, reconcile
 from ..offline.protos import analyzer_pb2
 from .check_log import EngineLog
 
@@ -162,8 +162,12 @@ def _violations(
     return sorted(unique, key=lambda v: (order.get(v.urn, len(order)), v.urn, v.policy, v.message))
 
 
-def engine_decisions(log: EngineLog, events: Iterable[PolicyEventView]) -> EngineDecisions:
-    """The report's decisions of one engine run (see the module docstring for where each part comes from)."""
+def engine_decisions(
+    log: EngineLog, events: Iterable[PolicyEventView], user_config: Mapping[str, PolicyConfigEntry] | None = None
+) -> EngineDecisions:
+    """The report's decisions of one engine run (see the module docstring for where each part comes from).
+    `user_config` (the policy config file's entries) gives the offline check's warnings about it (names the pack
+    does not have); the engine itself accepted it, or the run would have failed."""
     info_call = log.first("GetAnalyzerInfo")
     info = _message(analyzer_pb2.AnalyzerInfo, info_call.response if info_call else None)
     configure = log.first("Configure")
@@ -184,6 +188,12 @@ def engine_decisions(log: EngineLog, events: Iterable[PolicyEventView]) -> Engin
     resources, analyzed = _resources(log)
     order = {r.urn: index for index, r in enumerate(resources)}
     descriptions = {p.name: p.description for p in info.policies}
+    warnings: list[str] = []
+    if user_config and info_call is not None:
+        try:
+            warnings = reconcile(info, user_config).warnings
+        except PolicyConfigError:
+            warnings = []
     result = AnalysisResult(
         pack_name=info.name,
         pack_version=info.version,
@@ -194,5 +204,6 @@ def engine_decisions(log: EngineLog, events: Iterable[PolicyEventView]) -> Engin
             collector.suppressed.values(), key=lambda s: (order.get(s.urn, len(order)), s.policy, s.message)
         ),
         rules=policy_metas(info, levels),
+        warnings=warnings,
     )
     return EngineDecisions(result=result, properties=properties, resources=resources, analyzed=analyzed)

@@ -1,0 +1,234 @@
+"""`netkit check --engine pulumi`: the offline check's question answered by the real Pulumi CLI.
+
+The same inputs as `automation.check.run_check` (program, stack, mode, pack, policy config, --config, fixtures,
+timeout) and the same Report, so every format and exit code of `netkit check` holds. What changes is who runs it:
+- the program runs under the real engine, on its own interpreter (offline/interpreter.py: Pulumi.yaml's virtualenv,
+  else PULUMI_PYTHON_CMD, else python3 on PATH), served through program_host.py (the Python language host cannot be
+  built here, see program_host.py);
+- every provider is the offline provider (no credentials, no network), registered in a throwaway PULUMI_HOME with a
+  throwaway local backend and passphrase (check_stack.py); `--fixtures` reaches its invokes (NETKIT_OFFLINE_FIXTURES);
+- the pack is attached with the CLI's own `--policy-pack` / `--policy-pack-config`, and the engine starts,
+  configures and calls it; `preview` for --mode preview, `up` (which the Automation API runs with --skip-preview)
+  for --mode update;
+- the decisions are read from what the engine emitted: policy events for violations, its gRPC log for what the CLI
+  never shows (check_decisions.py).
+
+A run that the CLI fails for any reason other than a mandatory violation (the program raised, a provider or the pack
+failed, a lookup had no fixture) is an EngineError: one line, plus the program's traceback when it raised.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+from ..check import REPO_ROOT, default_pack, default_policy_config, repository_root, tool_version
+from ..engine_command import InterruptibleCommand
+from ..offline.engine import Mode
+from ..offline.fixtures import load_fixtures
+from ..offline.interpreter import resolve_interpreter
+from ..offline.pack_process import resolve_launch
+from ..offline.policy_config import load_policy_config
+from ..offline.report import Report, Source, capacity_rows, cost_estimate
+from ..offline.stack_config import load_stack_config
+from .check_decisions import PolicyEventView, engine_decisions, plain_message
+from .check_log import read_engine_log
+from .check_stack import AMBIENT_WARNING, SandboxError, create_stack, sandbox
+from .command import ProgramHostCommand
+from .tools import CliNotFound, find_pulumi_cli
+
+STOP_GRACE_SECONDS = 10.0
+
+__all__ = ["CliNotFound", "EngineError", "SandboxError", "run_real_check"]
+
+
+class EngineError(Exception):
+    """The real CLI failed the run for a reason other than a mandatory policy violation."""
+
+    def __init__(self, message: str, program_traceback: str = "") -> None:
+        super().__init__(message)
+        self.program_traceback = program_traceback
+
+
+class _Command(ProgramHostCommand, InterruptibleCommand):
+    """program_host.py's command line (ProgramHostCommand), started in its own session so a timeout or an interrupt
+    can stop the CLI and every plugin it started (InterruptibleCommand)."""
+
+
+@contextmanager
+def _pack_dir(policy_pack: Path | str | None) -> Iterator[Path]:
+    if policy_pack is not None:
+        yield Path(policy_pack)
+        return
+    with default_pack() as path:
+        yield path
+
+
+def _run_stopping(operation: Callable[[], Any], command: _Command, timeout: float) -> BaseException | None:
+    """Run the Automation API operation on a worker thread; the error it raised, if any. On timeout, or when this
+    thread is interrupted (SIGINT/SIGTERM raise in the main thread), the CLI's whole session is stopped first."""
+    outcome: dict[str, BaseException] = {}
+
+    def work() -> None:
+        try:
+            operation()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="netkit-engine", daemon=True)
+    worker.start()
+    try:
+        worker.join(timeout)
+    except BaseException:
+        command.stop(STOP_GRACE_SECONDS)
+        worker.join(STOP_GRACE_SECONDS * 3)
+        raise
+    if worker.is_alive():
+        command.stop(STOP_GRACE_SECONDS)
+        worker.join(STOP_GRACE_SECONDS * 3)
+        raise EngineError(
+            f"the Pulumi CLI did not finish within the timeout of {timeout:g} seconds (--timeout) and was stopped"
+        )
+    return outcome.get("error")
+
+
+def _policy_events(events: list[auto.EngineEvent]) -> list[PolicyEventView]:
+    return [
+        PolicyEventView(
+            policy=e.policy_event.policy_name,
+            enforcement=e.policy_event.enforcement_level,
+            urn=e.policy_event.resource_urn or "",
+            message=e.policy_event.message,
+        )
+        for e in events
+        if e.policy_event is not None
+    ]
+
+
+def _failure(error: BaseException, events: list[auto.EngineEvent]) -> EngineError:
+    """The CLI's own error diagnostics as one line, the program's traceback apart."""
+    messages = [
+        plain_message(e.diagnostic_event.message).strip()
+        for e in events
+        if e.diagnostic_event is not None and e.diagnostic_event.severity == "error"
+    ]
+    messages = [m for m in messages if m]
+    program = next((m for m in messages if "python inline source runtime error:" in m), "")
+    if program:
+        head, _, traceback = program.partition("\n")
+        summary = head.split("python inline source runtime error:", 1)[1].strip()
+        return EngineError(f"the program failed under the Pulumi CLI: {summary}", traceback.strip())
+    if messages:
+        first = messages[0].splitlines()[0]
+        return EngineError(f"the Pulumi CLI failed: {first}")
+    stderr = str(getattr(error, "stderr", "") or "").strip()
+    line = next((s.strip() for s in stderr.splitlines() if s.strip().startswith("error:")), "")
+    return EngineError(f"the Pulumi CLI failed: {line or type(error).__name__}")
+
+
+def _sources(resources: Any, root: Path) -> dict[str, Source]:
+    found: dict[str, Source] = {}
+    for resource in resources:
+        if resource.source_file:
+            path = Path(resource.source_file)
+            shown = path.relative_to(root) if path.is_relative_to(root) else path
+            found[resource.urn] = Source(shown.as_posix(), resource.source_line)
+    return found
+
+
+def run_real_check(
+    program_dir: Path | str = REPO_ROOT,
+    stack: str = "dev",
+    mode: Mode = "preview",
+    policy_pack: Path | str | None = None,
+    policy_config: Path | str | None = None,
+    *,
+    config_overrides: Mapping[str, str] | None = None,
+    stack_named: bool = False,
+    fixtures: Path | str | None = None,
+    timeout: float = 600.0,
+    cli: Path | str | None = None,
+) -> Report:
+    """Run the program in `mode` under the real CLI with the pack attached; the offline check's Report.
+
+    Raises CliNotFound, ProgramLoadError, PolicyPackError (and PolicyConfigError), SandboxError or EngineError."""
+    program_dir = Path(program_dir).resolve()
+    cli_path = Path(cli) if cli is not None else find_pulumi_cli()
+    overrides = dict(config_overrides or {})
+    config = load_stack_config(program_dir, stack, overrides=overrides, stack_named=stack_named)
+    environment = config.get("netkit:environment") or stack
+    fixtures_path = Path(fixtures) if fixtures is not None else None
+    if fixtures_path is not None:
+        load_fixtures(fixtures_path)  # the offline check's validation and messages
+    interpreter = resolve_interpreter(config.root.resolve(), program_dir, config.runtime_options)
+    main = config.main.resolve()
+    entry = main.parent if main.name == "__main__.py" else main
+    events: list[auto.EngineEvent] = []
+    with _pack_dir(policy_pack) as pack_dir:
+        resolve_launch(pack_dir)  # a missing pack or virtualenv: the offline check's one-line error, before the CLI
+        config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
+        user_config, config_warnings = load_policy_config(config_path)
+        with sandbox(cli_path, interpreter.python, pack_dir.resolve(), fixtures_path) as box:
+            command = _Command(cli_path, interpreter.python, program_dir, None if entry == program_dir else entry)
+            project_dir = create_stack(box, command, program_dir, stack, config, overrides)
+            workspace = auto.LocalWorkspace(
+                work_dir=str(project_dir), pulumi_command=command, env_vars=box.env, pulumi_home=str(box.home)
+            )
+            selected = auto.Stack.select(stack, workspace)
+            options: dict[str, Any] = {
+                "policy_packs": [str(box.pack)],
+                "policy_pack_configs": [str(config_path.resolve())] if config_path is not None else None,
+                "on_event": events.append,
+                "color": "never",
+            }
+            operation = selected.preview if mode == "preview" else selected.up
+            error = _run_stopping(lambda: operation(**options), command, timeout)
+            log = read_engine_log(box.engine_log)
+    views = _policy_events(events)
+    decisions = engine_decisions(log, views, user_config)
+    if error is not None and not any(v.enforcement == "mandatory" for v in decisions.result.violations):
+        raise _failure(error, events)
+    notes = list(config.notes)
+    if config_path is None:
+        notes.append(f"no policy config for environment {environment!r}: the pack's defaults apply")
+    if mode == "update" and error is not None and not decisions.analyzed:
+        notes.append(
+            "the update stopped at the first resource with a mandatory violation (the engine does not create an "
+            "invalid resource), so the stack policies did not run"
+        )
+    root = repository_root(program_dir)
+    analyzed = [r for r in decisions.resources if not r.read]
+    return Report(
+        stack=stack,
+        mode=mode,
+        resources=[{"urn": r.urn, "type": r.type, "name": r.name} for r in decisions.resources],
+        violations=decisions.result.violations,
+        not_run=decisions.result.not_run,
+        warnings=[*config_warnings, *decisions.result.warnings, *_warnings(events)],
+        notes=notes,
+        capacity=capacity_rows(decisions.resources, decisions.properties.get("lambda-subnet-capacity", {})),
+        cost=cost_estimate(analyzed, environment, config.region),
+        environment=environment,
+        suppressed=decisions.result.suppressed,
+        sources=_sources(decisions.resources, root),
+        rules=decisions.result.rules,
+        tool_version=tool_version(),
+        pack_name=decisions.result.pack_name,
+        pack_version=decisions.result.pack_version,
+        entry_point=Source((main.relative_to(root) if main.is_relative_to(root) else main).as_posix(), 1),
+    )
+
+
+def _warnings(events: list[auto.EngineEvent]) -> list[str]:
+    """What the program logged as warnings (pulumi.log.warn), as the offline check reports them."""
+    found = [
+        plain_message(e.diagnostic_event.message).strip()
+        for e in events
+        if e.diagnostic_event is not None and e.diagnostic_event.severity == "warning"
+    ]
+    return [w for w in found if not (w.startswith("using pulumi-resource-") and AMBIENT_WARNING in w)]
