@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lint typecheck test check bench clean pack-dist
+.PHONY: venv lint typecheck test check bench clean pack-dist pulumi-cli
 
 venv: $(STAMP)
 
@@ -22,7 +22,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck pulumi-cli
 	$(BIN)/python -m pytest
 
 check: venv
@@ -31,8 +31,11 @@ check: venv
 bench: venv
 	$(BIN)/python benchmarks/check_bench.py
 
+pulumi-cli:  ## build the Pulumi CLI (version pinned in tools/pulumi-cli/go.mod) from Go modules into .tools/bin
+	bash tools/build-pulumi-cli
+
 pack-dist: venv  ## stage policies/ in build/pack for `pulumi policy publish` (without the repo's virtualenv option)
 	$(BIN)/python -m automation.pack_publish policies build/pack
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .netkit build
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .netkit build

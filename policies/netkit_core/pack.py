@@ -164,6 +164,7 @@ class PackState:
         self.analysis: StackAnalysis | None = None
         self.hooked = False
         self.dry_run: bool | None = None
+        self.stack_config: dict[str, str] | None = None
 
     def record(self, urn: str, name: str, properties: struct_pb2.Struct, provider: Any | None) -> None:
         entry = Recorded(
@@ -210,6 +211,11 @@ class _RecordingServicer(sdk._PolicyAnalyzerServicer):
     def ConfigureStack(self, request: Any, context: Any) -> Any:
         # Older engines send no ConfigureStack; then PULUMI_DRY_RUN decides (see is_preview).
         STATE.dry_run = bool(request.dry_run)
+        # The stack's config comes in the request too (pkg/resource/plugin/analyzer_plugin.go, NewPolicyAnalyzer:
+        # `req.Config = mconfig`). PULUMI_CONFIG is only set when a language host starts the pack (its PolicyProxy);
+        # a pack started as an executable analyzer (`--policy-pack <executable>`) gets the config only here.
+        if request.config:
+            STATE.stack_config = dict(request.config)
         return super().ConfigureStack(request, context)
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any:
@@ -243,7 +249,7 @@ class _RecordingServicer(sdk._PolicyAnalyzerServicer):
             )
         rules = all_rules()
         return StackAnalysis(
-            Graph(resources),
+            Graph(resources, STATE.stack_config),
             rules,
             {rule.name: self._get_policy_config(rule.name) for rule in rules},
             enabled=self._enabled(),
