@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import empty_pb2
+from google.protobuf import empty_pb2, json_format
 
 from .engine import ProgramRun, RecordedResource
 from .pack_process import PolicyPackError, PolicyPackProcess
@@ -152,6 +152,14 @@ class Collector:
         self.not_run: dict[tuple[str, str], NotRun] = {}
         self.suppressed: dict[tuple[str, str, str], Suppressed] = {}
 
+    def add_remediations(self, response: Any, urn: str) -> None:
+        """A `Remediate` answer: a remediation that could not run (its diagnostic) is an advisory violation on the
+        resource, as the engine reports it (step_generator.go: OnPolicyViolation, EnforcementLevel Advisory)."""
+        for remediation in response.remediations:
+            if remediation.diagnostic:
+                self.violations.append(Violation(remediation.policyName, "advisory", urn, remediation.diagnostic))
+        # Its not-applicable list only feeds the engine's summary event (every policy without a remediation is in it).
+
     def add(self, response: Any, default_urn: str) -> None:
         for diag in response.diagnostics:
             reason = cannot_run_reason(diag.message)
@@ -228,14 +236,24 @@ class AnalysisSession:
             properties=resource.inputs,
             urn=resource.urn,
             name=resource.name,
-            options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+            options=resource_options(resource),
         )
         provider = self._provider_of(resource)
         if provider is not None:
             request.provider.CopyFrom(_provider_message(provider))
-        self._pending.append((resource.urn, self._pool.submit(self.pack.call, "Analyze", request)))
+        self._pending.append((resource.urn, self._pool.submit(self._remediate_then_analyze, request)))
         self.analyze_calls += 1
         self._collect(block=False)
+
+    def _remediate_then_analyze(self, request: Any) -> list[Any]:
+        """The engine's two passes for one registration (pkg/resource/deploy/step_generator.go, before
+        analyzeAll): `Remediate` first, each remediation's properties replacing the inputs, then `Analyze` on the
+        result. The answers, in that order."""
+        remediated = self.pack.call("Remediate", request)
+        for remediation in remediated.remediations:
+            if not remediation.diagnostic and remediation.HasField("properties"):
+                request.properties.CopyFrom(remediation.properties)
+        return [remediated, self.pack.call("Analyze", request)]
 
     def _collect(self, block: bool) -> None:
         """Answers in registration order: those already in (block=False), or all of them (block=True). A failed
@@ -243,7 +261,9 @@ class AnalysisSession:
         pending = self._pending
         while pending and (block or pending[0][1].done()):
             urn, future = pending.popleft()
-            self._collector.add(future.result(), urn)
+            remediated, analyzed = future.result()
+            self._collector.add_remediations(remediated, urn)
+            self._collector.add(analyzed, urn)
 
     def submit(self, resource: RecordedResource) -> None:
         """One registration as the runner reports it (usable as run_program's `on_resource`)."""
@@ -272,7 +292,7 @@ class AnalysisSession:
                 properties=resource.outputs,
                 urn=resource.urn,
                 name=resource.name,
-                options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+                options=resource_options(resource),
                 parent=resource.parent,
                 dependencies=resource.dependencies,
             )
@@ -312,6 +332,15 @@ class AnalysisSession:
             return self.finish(run)
         finally:
             self.close()
+
+
+def resource_options(resource: RecordedResource) -> Any:
+    """AnalyzerResourceOptions as the engine fills them (analyzer_plugin.go marshalResourceOptions): the parent,
+    the options the program set, and a CustomTimeouts message always present (empty when none was set)."""
+    options = analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent)
+    json_format.ParseDict(resource.options, options, ignore_unknown_fields=True)
+    options.customTimeouts.SetInParent()
+    return options
 
 
 def _provider_message(provider: RecordedResource) -> Any:

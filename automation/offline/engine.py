@@ -78,6 +78,7 @@ class RecordedResource:
         "dependencies",
         "id",
         "name",
+        "options",
         "parent",
         "property_dependencies",
         "provider",
@@ -106,6 +107,7 @@ class RecordedResource:
         source_line: int = 0,
         remote: bool = False,
         read: bool = False,
+        options: dict[str, Any] | None = None,
     ) -> None:
         self.urn, self.type, self.name, self.custom = urn, type, name, custom
         self.parent, self.provider = parent, provider
@@ -116,6 +118,9 @@ class RecordedResource:
         self.source_line = source_line  # 0 when unknown
         self.remote = remote  # a multi-language component whose children a provider plugin creates
         self.read = read  # a read (`get`, StackReference): in AnalyzeStack's state, never sent to Analyze
+        # The resource options an analyzer gets (AnalyzerResourceOptions as JSON, without `parent`): protect,
+        # ignoreChanges, deleteBeforeReplace(Defined), additionalSecretOutputs, customTimeouts (seconds).
+        self.options = options or {}
 
     @property
     def inputs(self) -> struct_pb2.Struct:
@@ -220,6 +225,7 @@ def _resource(record: dict[str, Any]) -> RecordedResource:
         source_line=int(record.get("sourceLine", 0)),
         remote=bool(record.get("remote", False)),
         read=bool(record.get("read", False)),
+        options=record.get("options") or {},
     )
 
 
