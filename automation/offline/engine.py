@@ -30,7 +30,7 @@ from ..provider_model import wire
 from .fixtures import Fixtures
 from .interpreter import resolve_interpreter
 from .program_process import ProgramProcess, terminate_programs
-from .stack_config import StackConfig, provider_config
+from .stack_config import DYNAMIC_PROVIDER_PACKAGES, StackConfig, provider_config
 
 Mode = Literal["preview", "update"]
 ACCOUNT_ID = wire.ACCOUNT_ID
@@ -235,9 +235,9 @@ def _job(
     providers = provider_config(config)
     for key in config.secret_keys:  # secrets reach the default provider marked secret, as the engine sends them
         package, _, setting = key.partition(":")
-        if setting in providers.get(package, {}):
-            value = providers[package][setting]
-            providers[package][setting] = {wire.SIG_KEY: wire.SECRET_SIG, "value": value}
+        for owner, name in ((package, setting), *((dynamic, key) for dynamic in DYNAMIC_PROVIDER_PACKAGES)):
+            if name in providers.get(owner, {}):
+                providers[owner][name] = {wire.SIG_KEY: wire.SECRET_SIG, "value": providers[owner][name]}
     main = config.main.resolve()
     return {
         "fd": fd,

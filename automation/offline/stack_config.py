@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 SECRET_PLACEHOLDER = "offline-secret-placeholder"
+DYNAMIC_PROVIDER_PACKAGES = ("pulumi-python", "pulumi-nodejs")  # pkg/resource/deploy/target.go isDynamicProvider
 DEFAULT_REGION = "us-east-1"
 
 
@@ -74,8 +75,24 @@ def _mapping(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
+def go_json(value: Any) -> str:
+    """JSON as Go's json.Marshal writes it: compact, object keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escaped)
+    return text
+
+
 def _encode(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+    """A config value as the program and the pack get it: strings as they are, anything else as the JSON text the
+    CLI produces (sdk/go/common/resource/config/plaintext.go marshalText: json.Marshal)."""
+    return value if isinstance(value, str) else go_json(value)
 
 
 def _runtime_options(project: dict[str, Any], project_file: Path) -> dict[str, Any]:
@@ -155,20 +172,18 @@ def load_stack_config(
 
 
 def provider_config(config: StackConfig) -> dict[str, dict[str, Any]]:
-    """Per package, the config keys the engine hands its default provider (`aws:region` -> aws {region: ...});
-    structured values decoded from their JSON form."""
+    """Per package, the config keys the engine hands its default provider (`aws:region` -> aws {region: ...}), as the
+    strings the engine gives (pkg/resource/deploy/target.go GetPackageConfig: `c.Value(decrypter)`, so a structured
+    value is its JSON text; the provider decodes it itself). The dynamic-provider packages (`pulumi-python`,
+    `pulumi-nodejs`) get the whole stack config under its namespaced keys, as GetPackageConfig gives them."""
     providers: dict[str, dict[str, Any]] = {}
     for key, value in config.values.items():
         package, _, setting = key.partition(":")
         if not setting or package == config.project:
             continue
-        decoded: Any = value
-        if value[:1] in "[{":
-            try:
-                decoded = json.loads(value)
-            except ValueError:
-                decoded = value
-        providers.setdefault(package, {})[setting] = decoded
+        providers.setdefault(package, {})[setting] = value
+    for package in DYNAMIC_PROVIDER_PACKAGES:
+        providers[package] = dict(config.values)
     return providers
 
 

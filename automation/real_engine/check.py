@@ -19,6 +19,8 @@ failed, a lookup had no fixture) is an EngineError: one line, plus the program's
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -97,6 +99,24 @@ def _run_stopping(operation: Callable[[], Any], command: _Command, timeout: floa
     return outcome.get("error")
 
 
+def read_events(path: Path) -> list[auto.EngineEvent]:
+    """The engine events the CLI wrote with `--event-log` (one JSON object per line; a line cut short by a killed
+    CLI is skipped), as the Automation API reads them (pulumi/automation/events.py EngineEvent.from_json)."""
+    events: list[auto.EngineEvent] = []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return events
+    for line in lines:
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            events.append(auto.EngineEvent.from_json(data))
+    return events
+
+
 def _policy_events(events: list[auto.EngineEvent]) -> list[PolicyEventView]:
     return [
         PolicyEventView(
@@ -110,25 +130,49 @@ def _policy_events(events: list[auto.EngineEvent]) -> list[PolicyEventView]:
     ]
 
 
-def _failure(error: BaseException, events: list[auto.EngineEvent]) -> EngineError:
-    """The CLI's own error diagnostics as one line, the program's traceback apart."""
-    messages = [
-        plain_message(e.diagnostic_event.message).strip()
+_INLINE_ERROR = "python inline source runtime error:"  # pulumi/automation/_server.py LanguageServer.Run
+_MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+
+
+def _failure(error: BaseException, events: list[auto.EngineEvent], python: str) -> EngineError:
+    """The first error the engine reported, as one line (naming the resource it concerns), the program's traceback
+    apart when the program itself raised. The first error is the cause: the ones after it are the engine winding
+    down ("preview failed", the program's "context canceled" once the monitor is gone)."""
+    errors = [
+        e.diagnostic_event
         for e in events
-        if e.diagnostic_event is not None and e.diagnostic_event.severity == "error"
+        if e.diagnostic_event is not None
+        and e.diagnostic_event.severity == "error"
+        and plain_message(e.diagnostic_event.message).strip()
     ]
-    messages = [m for m in messages if m]
-    program = next((m for m in messages if "python inline source runtime error:" in m), "")
-    if program:
-        head, _, traceback = program.partition("\n")
-        summary = head.split("python inline source runtime error:", 1)[1].strip()
-        return EngineError(f"the program failed under the Pulumi CLI: {summary}", traceback.strip())
-    if messages:
-        first = messages[0].splitlines()[0]
-        return EngineError(f"the Pulumi CLI failed: {first}")
-    stderr = str(getattr(error, "stderr", "") or "").strip()
+    if errors:
+        first = errors[0]
+        text = plain_message(first.message).strip()
+        if text.startswith(_INLINE_ERROR):
+            head, _, traceback = text.partition("\n")
+            return EngineError(
+                f"the program failed under the Pulumi CLI: {head[len(_INLINE_ERROR) :].strip()}", traceback.strip()
+            )
+        line = text.splitlines()[0]
+        urn = first.urn or ""
+        if urn:
+            line = f"{urn.rsplit('::', 1)[-1]}: {line}"
+        if f"::{STACK_REFERENCE_TYPE}::" in urn:
+            line += (
+                " (a StackReference reads the check's throwaway backend, which holds no other stack: the fixtures' "
+                "stackReferences answer it under --engine offline only)"
+            )
+        return EngineError(f"the Pulumi CLI failed: {line}")
+    stderr = str(error)  # CommandError's text holds the CLI's (here: program_host's) stderr
+    missing = _MISSING_MODULE.search(stderr)
+    if missing is not None:
+        return EngineError(
+            f"the program's interpreter {python} cannot import {missing.group(1)}, which program_host.py needs to "
+            "serve the program to the CLI; install the program's requirements (the Pulumi SDK) into it"
+        )
     line = next((s.strip() for s in stderr.splitlines() if s.strip().startswith("error:")), "")
-    return EngineError(f"the Pulumi CLI failed: {line or type(error).__name__}")
+    return EngineError(f"the Pulumi CLI failed: {line[len('error:') :].strip() if line else type(error).__name__}")
 
 
 def _sources(resources: Any, root: Path) -> dict[str, Source]:
@@ -168,7 +212,6 @@ def run_real_check(
     interpreter = resolve_interpreter(config.root.resolve(), program_dir, config.runtime_options)
     main = config.main.resolve()
     entry = main.parent if main.name == "__main__.py" else main
-    events: list[auto.EngineEvent] = []
     with _pack_dir(policy_pack) as pack_dir:
         resolve_launch(pack_dir)  # a missing pack or virtualenv: the offline check's one-line error, before the CLI
         config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
@@ -176,23 +219,31 @@ def run_real_check(
         with sandbox(cli_path, interpreter.python, pack_dir.resolve(), fixtures_path) as box:
             command = _Command(cli_path, interpreter.python, program_dir, None if entry == program_dir else entry)
             project_dir = create_stack(box, command, program_dir, stack, config, overrides)
-            workspace = auto.LocalWorkspace(
-                work_dir=str(project_dir), pulumi_command=command, env_vars=box.env, pulumi_home=str(box.home)
-            )
-            selected = auto.Stack.select(stack, workspace)
-            options: dict[str, Any] = {
-                "policy_packs": [str(box.pack)],
-                "policy_pack_configs": [str(config_path.resolve())] if config_path is not None else None,
-                "on_event": events.append,
-                "color": "never",
-            }
-            operation = selected.preview if mode == "preview" else selected.up
-            error = _run_stopping(lambda: operation(**options), command, timeout)
+            event_log = box.root / "events.jsonl"
+            args = [
+                *(["preview"] if mode == "preview" else ["up", "--yes", "--skip-preview"]),
+                "--stack",
+                stack,
+                "--policy-pack",
+                str(box.pack),
+                *(["--policy-pack-config", str(config_path.resolve())] if config_path is not None else []),
+                "--event-log",
+                str(event_log),
+                "--color",
+                "never",
+                "--exec-kind",
+                "auto.local",
+            ]
+            # PULUMI_DEBUG_COMMANDS registers `--event-log` (pkg/cmd/pulumi/operations/preview.go); the Automation
+            # API sets it for the same reason (pulumi/automation/_stack.py _run_pulumi_cmd_sync).
+            env = {**box.env, "PULUMI_DEBUG_COMMANDS": "true"}
+            error = _run_stopping(lambda: command.run(args, str(project_dir), env), command, timeout)
+            events = read_events(event_log)
             log = read_engine_log(box.engine_log)
     views = _policy_events(events)
     decisions = engine_decisions(log, views, user_config)
     if error is not None and not any(v.enforcement == "mandatory" for v in decisions.result.violations):
-        raise _failure(error, events)
+        raise _failure(error, events, interpreter.python)
     notes = list(config.notes)
     if config_path is None:
         notes.append(f"no policy config for environment {environment!r}: the pack's defaults apply")

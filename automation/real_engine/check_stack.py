@@ -143,7 +143,7 @@ def create_stack(
         work_dir=str(project_dir), pulumi_command=command, env_vars=box.env, pulumi_home=str(box.home)
     )
     try:
-        workspace.create_stack(stack)
+        workspace.create_stack(stack)  # also selects it for this project directory (in the scratch PULUMI_HOME)
     except auto.errors.CommandError as exc:
         raise SandboxError(f"cannot create the throwaway stack {stack!r}: {_first_error(exc)}") from None
     config_file = project_dir / f"Pulumi.{stack}.yaml"
@@ -153,21 +153,20 @@ def create_stack(
         for key, value in _written_config(program_dir, stack).items()
         if not (isinstance(value, dict) and set(value) == {"secure"})
     }
-    document["config"] = written
-    config_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    values: dict[str, auto.ConfigValue] = {
-        key: auto.ConfigValue(SECRET_PLACEHOLDER, secret=True) for key in config.secret_keys
-    }
-    values.update({key: auto.ConfigValue(str(value)) for key, value in overrides.items()})
-    given = {key if ":" in key else f"{config.project}:{key}" for key in [*written, *overrides]}
+    # `--config` pairs are plain strings, as `pulumi config set` stores them (yaml.safe_dump quotes "true", "2").
+    written.update({key: str(value) for key, value in overrides.items()})
+    given = {key if ":" in key else f"{config.project}:{key}" for key in written}
     if "aws:region" not in given:
         # load_stack_config assumes the default region when none is set and says so; the engine must see the same.
-        values.setdefault("aws:region", auto.ConfigValue(config.region))
-    if values:
+        written["aws:region"] = config.region
+    document["config"] = written
+    config_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    secrets = {key: auto.ConfigValue(SECRET_PLACEHOLDER, secret=True) for key in config.secret_keys}
+    if secrets:  # encrypted by the CLI with the throwaway passphrase
         try:
-            workspace.set_all_config(stack, values)
+            workspace.set_all_config(stack, secrets)
         except auto.errors.CommandError as exc:
-            raise SandboxError(f"cannot set the stack's config: {_first_error(exc)}") from None
+            raise SandboxError(f"cannot set the stack's secure config: {_first_error(exc)}") from None
     return project_dir
 
 

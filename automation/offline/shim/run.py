@@ -464,7 +464,16 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 config = self.provider_configs.get(provider_ref.rsplit("::", 1)[0], {})
             else:
                 config = dict(provider_config.get(package, {}))
-            return None if wire.contains_unknowns(config) else wire.unwrap_secrets(config)
+            if wire.contains_unknowns(config):
+                return None
+            # A provider decodes structured settings itself: the engine hands them over as JSON text.
+            decoded = {}
+            for key, value in wire.unwrap_secrets(config).items():
+                if isinstance(value, str) and value[:1] in "[{":
+                    with contextlib.suppress(ValueError):
+                        value = json.loads(value)
+                decoded[key] = value
+            return decoded
 
         def region_of(self, provider_ref: str) -> str:
             """The region of the provider a reference (`<urn>::<id>`) names; else the stack's `aws:region`."""
