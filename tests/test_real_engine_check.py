@@ -22,9 +22,10 @@ from typing import Any
 
 import pytest
 
-from automation.check import DEFAULT_PACK, REPO_ROOT
+from automation.check import DEFAULT_PACK, REPO_ROOT, run_check
 from automation.offline.stack_config import load_stack_config
 from automation.pack_publish import stage_for_publish
+from automation.real_engine.check import run_real_check
 from automation.real_engine.check_stack import create_stack, sandbox
 from automation.real_engine.command import ProgramHostCommand
 from automation.real_engine.tools import CliNotFound, find_pulumi_cli, program_host_argv
@@ -202,6 +203,18 @@ def test_fixtures_reach_the_offline_providers_invokes(cli: Path, tmp_path: Path)
     unanswered = netkit(*args)
     assert unanswered.returncode == 2
     assert "aws:ec2/getVpc:getVpc" in unanswered.stderr
+
+
+@pytest.mark.parametrize("engine", ["offline", "pulumi"])
+def test_a_stack_policy_finding_that_names_no_resource_is_the_root_stacks(cli: Path, engine: str) -> None:
+    """The engine puts it on the root stack (pkg/resource/deploy/analyze_snapshot.go
+    resolveStackPolicyViolationURN); the text report still calls it the stack."""
+    runner = run_check if engine == "offline" else run_real_check
+    report = runner(FIXTURES / "programs" / "probe", "test", "preview", FIXTURES / "probe_pack", stack_named=True)
+    assert {v.urn for v in report.violations if v.policy == "probe-stack"} == {
+        "urn:pulumi:test::probe::pulumi:pulumi:Stack::probe-test"
+    }
+    assert report.name_of("urn:pulumi:test::probe::pulumi:pulumi:Stack::probe-test") == "stack test"
 
 
 # --- the pack as the CLI runs it (issue 15 item 5) ------------------------------------------------------------------

@@ -40,6 +40,7 @@ SEVERITY_NAMES = {
     analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
 }
 PROVIDER_PREFIX = "pulumi:providers:"
+STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 class DuplicateResourceError(Exception):
@@ -160,7 +161,11 @@ class Collector:
                 self.violations.append(Violation(remediation.policyName, "advisory", urn, remediation.diagnostic))
         # Its not-applicable list only feeds the engine's summary event (every policy without a remediation is in it).
 
-    def add(self, response: Any, default_urn: str) -> None:
+    def add(self, response: Any, default_urn: str, stack_urns: set[str] | None = None) -> None:
+        """One `Analyze` answer (`stack_urns` None: every violation is the analyzed resource's, `default_urn`, as the
+        engine reports it: pkg/resource/deploy/analyze_snapshot.go analyzeResource) or the `AnalyzeStack` answer
+        (a violation names the resource it gives when that is in the stack, else the root stack, `default_urn`:
+        analyze_snapshot.go resolveStackPolicyViolationURN)."""
         for diag in response.diagnostics:
             reason = cannot_run_reason(diag.message)
             if reason is not None:
@@ -170,7 +175,7 @@ class Collector:
                 Violation(
                     policy=diag.policyName,
                     enforcement=LEVEL_NAMES.get(diag.enforcementLevel, "advisory"),
-                    urn=diag.urn or default_urn,
+                    urn=diag.urn if stack_urns is not None and diag.urn in stack_urns else default_urn,
                     message=strip_description(diag.message, diag.description),
                 )
             )
@@ -302,7 +307,8 @@ class AnalysisSession:
             for key, urns in resource.property_dependencies.items():
                 if urns:  # "Skip properties that have no dependencies."
                     entry.propertyDependencies[key].urns.extend(urns)
-        collector.add(self.pack.call("AnalyzeStack", stack_request), "")
+        root = next((r.urn for r in self.registered if r.type == STACK_TYPE and not r.parent), "")
+        collector.add(self.pack.call("AnalyzeStack", stack_request), root, set(self._order))
         order = self._order
         violations = sorted(
             collector.violations, key=lambda v: (order.get(v.urn, len(order)), v.urn, v.policy, v.message)

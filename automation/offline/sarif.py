@@ -64,7 +64,10 @@ def _stack_urn(report: Report) -> str:
 def _location(report: Report, urn: str) -> dict[str, Any]:
     source = report.source(urn) or report.entry_point or Source("Pulumi.yaml", 1)
     target = urn or _stack_urn(report)
-    logical: dict[str, Any] = {"name": report.name_of(urn), "kind": "resource" if urn else "module"}
+    logical: dict[str, Any] = {
+        "name": report.name_of(urn),
+        "kind": "resource" if urn and not report.is_stack(urn) else "module",
+    }
     if target:
         logical["fullyQualifiedName"] = target
     return {

@@ -178,7 +178,8 @@ def _failure(error: BaseException, events: list[auto.EngineEvent], python: str) 
 def _sources(resources: Any, root: Path) -> dict[str, Source]:
     found: dict[str, Source] = {}
     for resource in resources:
-        if resource.source_file:
+        # The root stack is registered by the SDK itself (its position is the SDK's), as the offline engine has it.
+        if resource.source_file and resource.type != "pulumi:pulumi:Stack":
             path = Path(resource.source_file)
             shown = path.relative_to(root) if path.is_relative_to(root) else path
             found[resource.urn] = Source(shown.as_posix(), resource.source_line)
