@@ -248,7 +248,7 @@ def test_the_pack_passes_the_repository_stacks_under_the_real_cli(cli: Path, sta
     result = _preview(cli, REPO_ROOT, stack, DEFAULT_PACK, DEFAULT_PACK / "config" / f"{stack}.json")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "lambda-netkit@" in result.stdout
-    assert "mandatory:" not in result.stdout
+    assert "[mandatory]" not in result.stdout
 
 
 def _undecided_variant(tmp_path: Path) -> Path:
@@ -272,8 +272,8 @@ def _undecided_variant(tmp_path: Path) -> Path:
 
 
 def _assert_undecided_fails(result: subprocess.CompletedProcess[str]) -> None:
-    assert result.returncode != 0, result.stdout[-3000:]
-    assert "mandatory:" in result.stdout  # the CLI's own rendering of a mandatory violation
+    assert result.returncode == 1, result.stdout[-3000:]  # the CLI's own status for a preview a policy failed
+    assert "[mandatory]" in result.stdout  # the CLI's own rendering of a mandatory violation
     assert "netkit-undecided" in result.stdout
     assert "could not decide" in result.stdout  # the reason the engine does not print for not-applicable results
 

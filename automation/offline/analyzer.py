@@ -206,7 +206,10 @@ class AnalysisSession:
         self.effective = reconciled.levels
         self.properties = reconciled.properties  # what each policy was configured with (defaults + user config)
         self.warnings = list(reconciled.warnings)
-        self.pack_name, self.pack_version = info.name, info.version
+        # The CLI reports PulumiPolicy.yaml's version over the pack's own (analyzer_plugin.go GetAnalyzerInfo:
+        # pulumi-policy always answers "0.0.1").
+        launch = getattr(pack, "launch", None)
+        self.pack_name, self.pack_version = info.name, (getattr(launch, "version", "") or info.version)
         self.rules = policy_metas(info, self.effective)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analyze")
         self._pending: deque[tuple[str, Future[Any]]] = deque()  # sent, answer not collected yet

@@ -172,7 +172,11 @@ def _failure(error: BaseException, events: list[auto.EngineEvent], python: str) 
             "serve the program to the CLI; install the program's requirements (the Pulumi SDK) into it"
         )
     line = next((s.strip() for s in stderr.splitlines() if s.strip().startswith("error:")), "")
-    return EngineError(f"the Pulumi CLI failed: {line[len('error:') :].strip() if line else type(error).__name__}")
+    if line:
+        return EngineError(f"the Pulumi CLI failed: {line[len('error:') :].strip()}")
+    code = re.search(r"code: (-?\d+)", stderr)
+    status = f"exit status {code.group(1)}" if code else type(error).__name__
+    return EngineError(f"the Pulumi CLI failed ({status}) and reported no error")
 
 
 def _sources(resources: Any, root: Path) -> dict[str, Source]:
@@ -214,7 +218,10 @@ def run_real_check(
     main = config.main.resolve()
     entry = main.parent if main.name == "__main__.py" else main
     with _pack_dir(policy_pack) as pack_dir:
-        resolve_launch(pack_dir)  # a missing pack or virtualenv: the offline check's one-line error, before the CLI
+        # A missing pack or virtualenv: the offline check's one-line error, before the CLI. The CLI runs the pack as
+        # an executable analyzer here, so it cannot read PulumiPolicy.yaml's version as it does for a pack
+        # directory (analyzer_plugin.go GetAnalyzerInfo): the report takes it from there.
+        manifest_version = resolve_launch(pack_dir).version
         config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
         user_config, config_warnings = load_policy_config(config_path)
         with sandbox(cli_path, interpreter.python, pack_dir.resolve(), fixtures_path) as box:
@@ -271,7 +278,7 @@ def run_real_check(
         rules=decisions.result.rules,
         tool_version=tool_version(),
         pack_name=decisions.result.pack_name,
-        pack_version=decisions.result.pack_version,
+        pack_version=manifest_version or decisions.result.pack_version,
         entry_point=Source((main.relative_to(root) if main.is_relative_to(root) else main).as_posix(), 1),
     )
 
