@@ -92,6 +92,9 @@ def sandbox(cli: Path, program_python: str, pack_dir: Path | None, fixtures: Pat
                 "PULUMI_DEBUG_GRPC": str(engine_log),
                 "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
                 "PULUMI_CONFIG_PASSPHRASE_FILE": "",
+                # The state is thrown away: only the final one is saved, not a checkpoint per step (which
+                # rewrites the whole state file each time: O(n^2) in an update; sdk/go/common/env/env.go).
+                "PULUMI_SKIP_CHECKPOINTS": "true",
                 FIXTURES_ENV: str(fixtures.resolve()) if fixtures is not None else "",
             }
         )
