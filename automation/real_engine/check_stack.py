@@ -32,7 +32,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -75,14 +74,16 @@ def sandbox(cli: Path, program_python: str, pack_dir: Path | None, fixtures: Pat
         state.mkdir()
         try:
             packages = required_packages(program_python)
-            install_offline_plugins(home, packages)
+            # The provider runs on the program's interpreter, as the offline engine's shim does: the SDKs of the
+            # program's packages (whose types say which outputs a provider computes) are installed there.
+            install_offline_plugins(home, packages, program_python)
         except PluginError as exc:
             raise SandboxError(f"cannot register the offline provider: {exc}") from None
         ambient = root / "bin"
         ambient.mkdir()
         for name, version in [*packages, DYNAMIC_PROVIDER]:
             launcher = ambient / f"pulumi-resource-{name}"
-            launcher.write_text(launcher_text(name, version, sys.executable), encoding="utf-8")
+            launcher.write_text(launcher_text(name, version, program_python), encoding="utf-8")
             launcher.chmod(0o755)
         env = real_engine_env(home, state, cli, secrets.token_urlsafe(24))
         env["PATH"] = os.pathsep.join([str(ambient), env["PATH"]])
