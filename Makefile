@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make check` installs only what `netkit check` needs (requirements.txt), no test or lint tools.
+CHECK_STAMP := $(VENV)/.check-installed
 
 .PHONY: venv lint typecheck test check bench clean pack-dist pulumi-cli
 
@@ -13,7 +15,14 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt pyproj
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+	touch $(STAMP) $(CHECK_STAMP)
+
+$(CHECK_STAMP): requirements.txt policies/requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(CHECK_STAMP)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -25,8 +34,8 @@ typecheck: venv
 test: lint typecheck pulumi-cli
 	$(BIN)/python -m pytest
 
-check: venv
-	$(BIN)/python -m automation check dev
+check: $(CHECK_STAMP)
+	$(BIN)/netkit check dev
 
 bench: venv
 	$(BIN)/python benchmarks/check_bench.py

@@ -14,7 +14,7 @@ from typing import Any
 from netkit_core.capacity import DEFAULT_CHURN_FACTOR, EniCombination, required_ips
 from netkit_core.enis import is_lambda_eni
 
-from .teardown import owned_eni
+from .driver.enis import owned_eni
 
 STACK_TAG = "netkit:ephemeral"  # components tag every resource of an ephemeral stack with its name
 EC2_FILTER_WILDCARDS = re.compile(r"[*?]")

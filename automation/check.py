@@ -15,17 +15,22 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .offline.analyzer import AnalysisSession
 from .offline.engine import Mode, ProgramRun, RecordedResource, run_program
 from .offline.fixtures import load_fixtures
-from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, StackInfo
-from .offline.policy_config import PolicyConfigEntry, load_policy_config
+from .offline.masking import Masker
+from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, StackInfo, resolve_launch
+from .offline.policy_config import PolicyConfigEntry, PolicyConfigError, load_policy_config
 from .offline.report import Report, Source, capacity_rows, cost_estimate
 from .offline.stack_config import StackConfig, load_stack_config
+from .project import ProjectError, policy_config_path
+
+if TYPE_CHECKING:
+    from .preflight.facts import AccountConcurrency
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PACK = REPO_ROOT / "policies"
@@ -83,8 +88,7 @@ def shipped_pack() -> Path | None:
 
 
 def default_policy_config(pack_dir: Path, environment: str) -> Path | None:
-    candidate = pack_dir / "config" / f"{environment}.json"
-    return candidate if candidate.is_file() else None
+    return policy_config_path(None, pack_dir, environment)
 
 
 def repository_root(program_dir: Path) -> Path:
@@ -98,44 +102,33 @@ def repository_root(program_dir: Path) -> Path:
 
 def stack_tags(program_dir: Path, config: StackConfig) -> dict[str, str]:
     """The tags the CLI gives a stack from Pulumi.yaml and `pulumi:tags` config (pkg/backend/stack.go,
-    GetEnvironmentTagsForCurrentStack); sent in ConfigureStack."""
-    tags = {"pulumi:project": config.project, "pulumi:runtime": "python"}
-    try:
-        project = yaml.safe_load((program_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        project = {}
-    if isinstance(project, dict):
-        runtime = project.get("runtime")
-        name = runtime.get("name") if isinstance(runtime, dict) else runtime
-        if isinstance(name, str):
-            tags["pulumi:runtime"] = name
-        if isinstance(project.get("description"), str):
-            tags["pulumi:description"] = project["description"]
+    GetEnvironmentTagsForCurrentStack); sent in ConfigureStack. `pulumi:tags` was checked when the config was read
+    (an object of strings)."""
+    tags = {"pulumi:project": config.project, "pulumi:runtime": config.runtime}
+    if config.description:
+        tags["pulumi:description"] = config.description
     raw = config.get("pulumi:tags")
     if raw:
-        try:
-            extra = json.loads(raw)
-        except json.JSONDecodeError:
-            extra = None
-        if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
-            raise PolicyPackError("pulumi:tags must be an object of strings")
-        tags.update(extra)
+        tags.update(json.loads(raw))
     return tags
 
 
 def _sources(run: ProgramRun, root: Path) -> dict[str, Source]:
+    """Each resource's place in the repository (relative to `root`). A resource whose every frame is outside it
+    (declared by installed code alone) has none: reports then point at the program's entry file, never at a path
+    outside the repository, which code scanning would ignore."""
     sources: dict[str, Source] = {}
     for resource in run.resources:
         if not resource.source_file:
             continue
         path = Path(resource.source_file)
-        shown = path.relative_to(root) if path.is_relative_to(root) else path
-        sources[resource.urn] = Source(shown.as_posix(), resource.source_line)
+        if path.is_relative_to(root):
+            sources[resource.urn] = Source(path.relative_to(root).as_posix(), resource.source_line)
     return sources
 
 
 def run_check(
-    program_dir: Path | str = REPO_ROOT,
+    program_dir: Path | str = ".",
     stack: str = "dev",
     mode: Mode = "preview",
     policy_pack: Path | str | None = None,
@@ -146,6 +139,7 @@ def run_check(
     stack_named: bool = False,
     fixtures: Path | str | None = None,
     timeout: float = 600.0,
+    account_facts: AccountConcurrency | None = None,
 ) -> Report:
     """Run the program in `mode` and analyze it with the pack.
 
@@ -153,9 +147,36 @@ def run_check(
     launch environment stays the first stack's); otherwise a pack process is started for this check, as the CLI
     starts it, and always stopped. Raises ProgramLoadError, ProgramError, PolicyPackError (and its
     PolicyConfigError) or DuplicateResourceError.
+
+    `account_facts` (what `netkit aws preflight` read: `--account-facts`) replaces the capacity rule's assumed
+    `accountConcurrency` with the account's; an AccountFactsError when they are another region's.
     """
     program_dir = Path(program_dir)
     config = load_stack_config(program_dir, stack, overrides=config_overrides, stack_named=stack_named)
+    masker = Masker(config.secret_values())
+    try:
+        report = _run_check(
+            program_dir, config, stack, mode, policy_pack, policy_config, pack, masker, fixtures, timeout, account_facts
+        )
+    except Exception as exc:
+        masker.scrub(exc)  # whoever prints the error prints no known secret
+        raise
+    return masker.mask_data(report)
+
+
+def _run_check(
+    program_dir: Path,
+    config: StackConfig,
+    stack: str,
+    mode: Mode,
+    policy_pack: Path | str | None,
+    policy_config: Path | str | None,
+    pack: PolicyPackProcess | None,
+    masker: Masker,
+    fixtures: Path | str | None,
+    timeout: float,
+    account_facts: AccountConcurrency | None,
+) -> Report:
     environment = config.get("netkit:environment") or stack
     info = StackInfo(
         project=config.project,
@@ -165,9 +186,13 @@ def run_check(
         secret_keys=tuple(config.secret_keys),
         tags=stack_tags(program_dir, config),
     )
+    answers = load_fixtures(fixtures) if fixtures is not None else None  # checked before anything starts
     with _pack_dir(policy_pack) as pack_dir:
-        config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
+        if pack is None:
+            resolve_launch(pack_dir)  # a pack that cannot start is refused before the program starts
+        config_path = _policy_config_file(policy_config, pack_dir, environment)
         user_config, config_warnings = load_policy_config(config_path)
+        account_note = _apply_account_facts(user_config, account_facts, config.region)
         starter = PackStart(pack_dir, info, user_config, pack)
         try:
             try:
@@ -177,8 +202,11 @@ def run_check(
                     mode,
                     config,
                     timeout=timeout,
-                    fixtures=load_fixtures(fixtures) if fixtures is not None else None,
+                    fixtures=answers,
                     on_resource=starter.submit,
+                    source_root=repository_root(program_dir),
+                    masker=masker,
+                    allow_patterns=_allow_patterns(user_config),
                 )
             except Exception:
                 starter.raise_start_error()  # the pack's own failure first, as when it started before the program
@@ -188,6 +216,8 @@ def run_check(
         finally:
             starter.close()
     notes = list(run.notes)
+    if account_note:
+        notes.append(account_note)
     if config_path is None:
         notes.append(f"no policy config for environment {environment!r}: the pack's defaults apply")
     notes.extend(
@@ -223,6 +253,33 @@ def run_check(
         pack_version=result.pack_version,
         entry_point=Source((main.relative_to(root) if main.is_relative_to(root) else main).as_posix(), 1),
     )
+
+
+def _allow_patterns(user_config: Mapping[str, PolicyConfigEntry]) -> list[str]:
+    """lambda-env-no-secrets' `allowPatterns` from the policy config (values it allows are not secrets it finds)."""
+    entry = user_config.get("lambda-env-no-secrets")
+    patterns = (entry.properties or {}).get("allowPatterns") if entry is not None else None
+    return [p for p in patterns if isinstance(p, str)] if isinstance(patterns, list) else []
+
+
+def _apply_account_facts(
+    user_config: dict[str, PolicyConfigEntry], facts: AccountConcurrency | None, region: str
+) -> str:
+    """Set `lambda-subnet-capacity.accountConcurrency` to the account's Lambda concurrency (the user's policy
+    config entry keeps its level and other properties); the note says so in the report. Lambda concurrency is per
+    region, so facts read for another region are refused."""
+    if facts is None:
+        return ""
+    from .preflight.facts import AccountFactsError
+
+    if facts.region and facts.region != region:
+        raise AccountFactsError(f"account facts were read in {facts.region}, but the stack deploys to {region}")
+    entry = user_config.get("lambda-subnet-capacity", PolicyConfigEntry())
+    user_config["lambda-subnet-capacity"] = PolicyConfigEntry(
+        entry.enforcement, {**(entry.properties or {}), "accountConcurrency": facts.value}
+    )
+    origin = f" ({facts.source})" if facts.source else ""
+    return f"lambda-subnet-capacity uses the account's Lambda concurrency {facts.value}{origin} (--account-facts)"
 
 
 class PackStart:
@@ -298,6 +355,14 @@ class PackStart:
         if own is not None:
             own.close()
         self._release.set()
+
+
+def _policy_config_file(choice: Path | str | None, pack_dir: Path, environment: str) -> Path | None:
+    """`--policy-config NAME|FILE` (project.policy_config_path); one that cannot be found: PolicyConfigError."""
+    try:
+        return policy_config_path(choice, pack_dir, environment)
+    except ProjectError as exc:
+        raise PolicyConfigError(str(exc)) from None
 
 
 @contextmanager

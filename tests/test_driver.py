@@ -1,9 +1,15 @@
-"""The driver's own lifecycle logic through `pulumi.automation`, against a stand-in `pulumi` executable
-(tests/standin_cli.py: it records its arguments and answers as the CLI does; it deploys nothing)."""
+"""The driver's own logic that needs no engine (names, TTLs, retries, locks, the record, budgets, the workflow), and
+its ENI-aware teardown against a real moto server through a stand-in `pulumi` (tests/standin_cli.py says why that
+one part cannot run on the real CLI here). Everything the real CLI can play is in tests/test_driver_real.py."""
 
+from __future__ import annotations
+
+import inspect
 import json
 import os
+import re
 import stat
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -12,79 +18,59 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from automation import cli, driver
-from automation.naming import ephemeral_stack_name, expiry, is_expired, parse_ttl, sanitize
-from automation.resilience import (
-    Attempts,
+from automation import cli
+from automation.driver import locks, runs, signals
+from automation.driver.enis import plan_teardown
+from automation.driver.errors import (
+    CredentialsError,
+    DriverError,
     EngineTimeoutError,
+    Interrupted,
     RetriesExhaustedError,
+)
+from automation.driver.processes import session_members, stop_process
+from automation.driver.record import RunRecord, pending_operations, write_outputs
+from automation.driver.retries import (
+    Attempts,
+    all_dependency_violations,
+    credentials_error,
+    credentials_problem,
     transient_reason,
     with_retries,
     with_timeout,
 )
+from automation.driver.settings import (
+    PREFLIGHT_AWS_CALLS,
+    PREFLIGHT_PROGRAM_SECONDS,
+    EngineSettings,
+    Target,
+    aws_call_seconds,
+    preflight_seconds,
+    worst_case_seconds,
+)
+from automation.naming import ephemeral_stack_name, expiry, is_expired, parse_ttl, sanitize
 
 REPO = Path(__file__).resolve().parent.parent
+WORKFLOW = REPO / ".github" / "workflows" / "netkit.yml"
 
 
-@pytest.fixture
-def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Put the stand-in `pulumi` first on PATH and keep all driver state under tmp_path."""
-    bin_dir, state = tmp_path / "bin", tmp_path / "standin"
-    bin_dir.mkdir()
-    state.mkdir()
-    script = bin_dir / "pulumi"
-    script.write_text(
-        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(REPO)!r})\n"
-        "from tests.standin_cli import main\nmain()\n"
-    )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("NETKIT_STANDIN_DIR", str(state))
-    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only-passphrase")
-    monkeypatch.setattr(driver, "STATE_DIR", tmp_path / ".netkit")
-    yield state
-
-
-def behave(state: Path, **behavior: Any) -> None:
-    (state / "behavior.json").write_text(json.dumps(behavior))
-
-
-def calls(state: Path) -> list[dict[str, Any]]:
-    """Recorded invocations, without the `--non-interactive` the Automation API puts first."""
-    result = []
-    for line in (state / "calls.jsonl").read_text().splitlines():
-        call = json.loads(line)
-        call["args"] = [a for a in call["args"] if a != "--non-interactive"]
-        result.append(call)
-    return result
-
-
-def commands(state: Path) -> list[str]:
-    """The first words of each call, e.g. 'stack init', 'preview', 'up'."""
-    result = []
-    for call in calls(state):
-        words = [a for a in call["args"] if not a.startswith("-")]
-        result.append(" ".join(words[:2]) if words[0] in ("stack", "config") else words[0])
-    return result
-
-
-LIFECYCLE = ("stack init", "preview", "up", "cancel", "destroy", "stack rm")
-
-
-def lifecycle(state: Path) -> list[str]:
-    return [c for c in commands(state) if c in LIFECYCLE]
-
-
-def settings(**overrides: Any) -> driver.EngineSettings:
+def settings(state_dir: Path, **overrides: Any) -> EngineSettings:
     values: dict[str, Any] = {
+        "state_dir": state_dir,
         "timeout_seconds": 60,
         "attempts": 3,
         "retry_delay_seconds": 0,
         "on_output": lambda _: None,
+        "on_progress": lambda _: None,
     }
     values.update(overrides)
-    return driver.EngineSettings(**values)
+    return EngineSettings(**values)
+
+
+def repo_target(stack: str = "dev") -> Target:
+    return Target(REPO, stack, REPO / "policies", REPO / "policies" / "config" / "dev.json", "dev")
 
 
 CI_ENV = {
@@ -96,6 +82,7 @@ CI_ENV = {
 }
 
 
+# --- names, TTLs -----------------------------------------------------------------------------------------------
 def test_stack_names_are_unique_valid_and_bounded() -> None:
     name = ephemeral_stack_name("pr", CI_ENV, suffix="a1b2c3")
     assert name == "pr-feature-static-ip-4242-1-a1b2c3"
@@ -113,13 +100,18 @@ def test_ttl_and_expiry() -> None:
     for bad in ("4", "-1h", "0m", "1w"):
         with pytest.raises(ValueError):
             parse_ttl(bad)
+    assert runs.stack_expiry_from_name("pr-x-x202001010000") == "2020-01-01T00:00:00Z"
 
 
+# --- retries, deadlines, credentials -----------------------------------------------------------------------------
 def test_retries_only_known_transient_errors() -> None:
     assert transient_reason("RequestLimitExceeded: Request limit exceeded") is not None
     assert transient_reason("error: mandatory policy violation ... RequestLimitExceeded") is None
     assert transient_reason("Traceback (most recent call last): connection reset by peer") is None
     assert transient_reason("InvalidParameterValueException: runtime python2.7") is None
+    assert transient_reason("create is not allowed by the plan: no steps were expected; Throttling") is None
+    assert transient_reason("ExpiredToken: The security token included in the request is expired") is None
+    assert transient_reason("the stack is currently locked by 1 lock(s)") is None  # never wait out a stale lock
     failures = iter([RuntimeError("Throttling: Rate exceeded"), None])
 
     def flaky() -> str:
@@ -135,168 +127,75 @@ def test_retries_only_known_transient_errors() -> None:
         with_retries(lambda: (_ for _ in ()).throw(RuntimeError("Rate exceeded")), "up", 2, sleep=lambda _: None)
 
 
-def test_timeout_cancels() -> None:
-    cancelled = []
+def test_a_destroy_is_retried_only_when_every_error_is_a_dependency_violation() -> None:
+    violation = "sg-1: DependencyViolation: resource sg-1 has a dependent object"
+    assert all_dependency_violations([violation, violation])
+    assert not all_dependency_violations([violation, "fn: AccessDeniedException: not authorized"])
+    assert not all_dependency_violations([])
+
+
+def test_expired_credentials_are_named_with_how_long_the_run_had() -> None:
+    problem = credentials_problem("error: ... api error ExpiredToken: The security token included in the request is")
+    assert problem is not None and problem.startswith("expired")
+    assert credentials_problem("NoCredentialProviders: no valid providers in chain")
+    assert credentials_problem("InvalidClientTokenId: The security token included in the request is invalid")
+    assert credentials_problem("DependencyViolation") is None
+    error = credentials_error(problem, "destroy", 3723.4)
+    assert isinstance(error, CredentialsError) and isinstance(error, DriverError)
+    assert "expired" in str(error) and "62m03s" in str(error) and "role-duration-seconds" in str(error)
+
+
+def test_timeout_stops_and_an_interruption_stops_too() -> None:
+    stopped: list[str] = []
     with pytest.raises(EngineTimeoutError, match="stopped"):
-        with_timeout(lambda: time.sleep(3), 0.2, lambda: cancelled.append(True), "up")
-    assert cancelled == [True]
+        with_timeout(lambda: time.sleep(3), 0.2, lambda: stopped.append("deadline"), "up", join_seconds=0.1)
+    assert stopped == ["deadline"]
+    with signals.SignalGuard() as guard:
+
+        def signal_soon() -> None:
+            time.sleep(0.2)
+            os.kill(os.getpid(), 15)
+
+        import threading
+
+        threading.Thread(target=signal_soon, daemon=True).start()
+        with pytest.raises(Interrupted) as raised:
+            with_timeout(
+                lambda: time.sleep(3),
+                10,
+                lambda: stopped.append("deadline"),
+                "up",
+                0.1,
+                stopped.append,  # type: ignore[arg-type]
+            )
+    assert raised.value.signal_name == "SIGTERM" and not raised.value.second
+    assert guard.count == 1 and isinstance(stopped[-1], Interrupted)
 
 
-def test_ephemeral_run_full_cycle_in_its_own_workspace(standin: Path) -> None:
-    behave(standin, outputs={"vpc_id": {"value": "vpc-1", "secret": False}})
-    options = driver.EphemeralOptions(prefix="pr", ttl="2h")
-    record = driver.ephemeral_run(options, settings(), CI_ENV)
-    assert lifecycle(standin) == ["stack init", "preview", "up", "destroy", "stack rm"]
-    stack_calls = [c for c in calls(standin) if c["args"][0] != "version"]
-    workspace = Path(stack_calls[0]["cwd"])
-    assert workspace.parent.name == "workspaces" and workspace != REPO
-    assert all(Path(c["cwd"]) == workspace for c in stack_calls)
-    assert not workspace.exists()  # cleaned up
-    assert all(c["backend"].startswith("file://") and c["passphrase_set"] for c in stack_calls)
-    for command in ("preview", "up"):
-        args = next(c["args"] for c in calls(standin) if c["args"][0] == command)
-        assert args[args.index("--policy-pack") + 1] == str(REPO / "policies")
-        assert args[args.index("--policy-pack-config") + 1] == str(REPO / "policies" / "config" / "dev.json")
-    config = next(c["args"] for c in calls(standin) if c["args"][:2] == ["config", "set-all"])
-    assert any(a.startswith("netkit:ephemeralExpiresAt=") for a in config)
-    assert "netkit:ephemeralOwner=octocat" in config and "netkit:ephemeralCommit=abc123" in config
-    tags = [c["args"][3] for c in calls(standin) if c["args"][:3] == ["stack", "tag", "set"]]
-    assert "netkit:expires-at" in tags and "netkit:owner" in tags
-    assert record.stack.startswith("pr-feature-static-ip-4242-1-") and "-x" in record.stack
+def test_a_signal_during_a_shielded_block_is_raised_after_it() -> None:
+    with signals.SignalGuard() as guard:
+        with pytest.raises(Interrupted) as raised, guard.shielded():
+            os.kill(os.getpid(), 2)
+            time.sleep(0.05)
+            finished = True
+        assert finished and raised.value.signal_name == "SIGINT"
+        with pytest.raises(Interrupted) as second, guard.shielded():
+            os.kill(os.getpid(), 15)
+            time.sleep(0.05)
+        assert second.value.second and guard.hurry.is_set()
 
 
-def test_failing_up_still_destroys_and_removes(standin: Path) -> None:
-    behave(standin, up="fail")
-    with pytest.raises(driver.DriverError, match="up failed"):
-        driver.ephemeral_run(driver.EphemeralOptions(), settings(), {})
-    cmds = lifecycle(standin)
-    assert cmds.count("up") == 1  # a real failure is not retried
-    assert cmds[-2:] == ["destroy", "stack rm"]
-    assert not list((driver.STATE_DIR / "workspaces").iterdir())
-
-
-def started(state: Path) -> list[dict[str, Any]]:
-    """Engine operations (up/destroy) the stand-in started: their pid and their plugin child's pid."""
-    path = state / "started.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
+# --- processes ----------------------------------------------------------------------------------------------------
 def alive(pid: int) -> bool:
-    from tests.standin_cli import alive as standin_alive
-
-    return standin_alive(pid)
-
-
-def lock_files(tmp_path: Path) -> list[Path]:
-    return sorted((tmp_path / ".netkit" / "state" / ".pulumi" / "locks").glob("**/*.json"))
-
-
-def _stop_scenario(standin: Path, tmp_path: Path, behavior: str, **overrides: Any) -> dict[str, Any]:
-    """An ephemeral run whose `up` hangs past its deadline; returns the run record."""
-    behave(standin, up=behavior)
-    out = tmp_path / "record.json"
-    with pytest.raises(EngineTimeoutError, match="stopped"):
-        # no gate here: only `up` should meet the deadline, however slow a loaded machine makes the other calls
-        run_settings = settings(timeout_seconds=12, skip_gate=True, on_progress=lambda _: None, **overrides)
-        driver.ephemeral_run(driver.EphemeralOptions(), run_settings, {}, out)
-    record: dict[str, Any] = json.loads(out.read_text())
-    hung = next(s for s in started(standin) if s["command"] == "up")
-    destroy_call = next(c for c in calls(standin) if c["args"] and c["args"][0] == "destroy")
-    # the engine and the plugin it started were gone before the cleanup's first engine call
-    assert not alive(hung["pid"]) and not alive(hung["plugin_pid"])
-    assert destroy_call["alive_engine_processes"] == []
-    changes = [json.loads(line) for line in (standin / "changes.jsonl").read_text().splitlines()]
-    assert changes and all(c["time"] < destroy_call["time"] for c in changes if c["pid"] == hung["pid"])
-    assert lifecycle(standin)[-2:] == ["destroy", "stack rm"]
-    assert any("timed out after 12s" in e for e in record["errors"])
-    return record
-
-
-def stop_details(record: dict[str, Any]) -> list[str]:
-    phase = next(p for p in record["phases"] if p["phase"] == "stop up")
-    assert phase["result"] == "engine stopped"
-    return list(phase["details"])
-
-
-def test_deadline_interrupts_the_engine_and_cleans_up_after_it_is_gone(standin: Path, tmp_path: Path) -> None:
-    """The CLI's first SIGINT is a graceful cancel that releases the lock: no `pulumi cancel` is needed."""
-    record = _stop_scenario(standin, tmp_path, "hang")
-    details = stop_details(record)
-    assert details[0] == "SIGINT sent (graceful cancel)"
-    assert not any("SIGKILL" in d for d in details)
-    assert "cancel" not in lifecycle(standin)
-    assert lock_files(tmp_path) == []
-
-
-def test_an_engine_that_needs_a_second_sigint_leaves_a_lock_that_cancel_clears(standin: Path, tmp_path: Path) -> None:
-    record = _stop_scenario(standin, tmp_path, "hang-stubborn", cancel_grace_seconds=1)
-    details = stop_details(record)
-    assert any("second SIGINT" in d for d in details)
-    assert any("left its lock" in d for d in details) and "`pulumi cancel` cleared the lock" in details
-    cmds = lifecycle(standin)
-    assert cmds.index("up") < cmds.index("cancel") < cmds.index("destroy")
-    assert lock_files(tmp_path) == []
-
-
-def test_an_engine_that_ignores_sigint_is_killed_with_its_plugins(standin: Path, tmp_path: Path) -> None:
-    record = _stop_scenario(standin, tmp_path, "hang-unkillable", cancel_grace_seconds=1, kill_wait_seconds=1)
-    details = stop_details(record)
-    assert any("SIGKILL" in d for d in details) and any("no process of its session is left" in d for d in details)
-    assert "cancel" in lifecycle(standin)
-
-
-def test_the_standin_ignores_cancel_like_a_diy_backend(standin: Path, tmp_path: Path) -> None:
-    """`pulumi cancel` on a DIY backend deletes the lock and nothing else: the update keeps running. (So the
-    driver must never rely on it to stop an update.)"""
-    import subprocess
-
-    behave(standin, up="hang")
-    backend = tmp_path / "backend"
-    env = {**os.environ, "PULUMI_BACKEND_URL": f"file://{backend}"}
-    (standin / "state.json").write_text(
-        json.dumps({"stacks": {"s": {"config": {}, "tags": {}, "outputs": {}, "history": []}}})
-    )
-    pulumi = str(tmp_path / "bin" / "pulumi")
-    update = subprocess.Popen([pulumi, "up", "--yes", "--skip-preview", "--stack", "s"], env=env)
     try:
-        deadline = time.monotonic() + 30
-        while not list(backend.glob(".pulumi/locks/**/*.json")) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert list(backend.glob(".pulumi/locks/**/*.json"))
-        subprocess.run([pulumi, "cancel", "--yes", "--stack", "s"], env=env, check=True, capture_output=True)
-        assert not list(backend.glob(".pulumi/locks/**/*.json"))  # the lock is gone ...
-        time.sleep(0.5)
-        assert update.poll() is None  # ... and the update goes on
-    finally:
-        update.kill()
-        update.wait()
-
-
-def test_lock_clearing_rules() -> None:
-    from automation.stack_lock import LockFile, backend_kind, decide_lock_clearing
-
-    assert [backend_kind(u) for u in ("file:///x", "s3://b", "gs://b", "azblob://c", "https://api.pulumi.com")] == [
-        "file",
-        "diy",
-        "diy",
-        "diy",
-        "cloud",
-    ]
-    ours, theirs = LockFile(Path("a.json"), 41, "host"), LockFile(Path("b.json"), 42, "host")
-    assert decide_lock_clearing("file", False, 41, "host", [ours]).clear  # left behind by the dead process
-    assert not decide_lock_clearing("file", True, 41, "host", [ours, theirs]).clear  # another process's lock
-    assert not decide_lock_clearing("file", True, 41, "other-host", [ours]).clear
-    assert not decide_lock_clearing("file", True, 41, "host", []).clear
-    assert not decide_lock_clearing("diy", False, 41, "host").clear  # graceful exit released it
-    assert decide_lock_clearing("diy", True, 41, "host").clear and decide_lock_clearing("cloud", True, 41, "h").clear
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return text[text.rfind(")") + 2 :].split()[0] != "Z"
 
 
 def test_stop_process_reaches_children_in_their_own_process_group() -> None:
     """Plugins run in their own process groups (Setpgid): only the session sweep finds them."""
-    import subprocess
-
-    from automation.process_control import session_members, stop_process
-
     script = (
         "import signal, subprocess, sys, time\n"
         "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
@@ -313,181 +212,342 @@ def test_stop_process_reaches_children_in_their_own_process_group() -> None:
     assert child in session_members(process.pid)
     started_at = time.monotonic()
     report = stop_process(process, grace_seconds=0.5, kill_wait_seconds=1)
-    assert report.gone and report.killed and report.forced
+    assert report.gone and report.killed and report.forced and child in report.session_pids
     assert not alive(child) and not alive(process.pid)
     assert time.monotonic() - started_at < 10
 
 
-def test_transient_error_is_retried(standin: Path) -> None:
-    behave(standin, up="transient-once")
-    record = driver.ephemeral_run(driver.EphemeralOptions(), settings(), {})
-    assert commands(standin).count("up") == 2
-    assert any("RequestLimitExceeded" in line or "throttling" in line for line in record.attempts.log)
+def test_a_hurried_stop_skips_the_grace() -> None:
+    import threading
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import signal,time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(60)"],
+        start_new_session=True,
+        text=True,
+    )
+    time.sleep(0.3)
+    hurry = threading.Event()
+    hurry.set()
+    started_at = time.monotonic()
+    report = stop_process(process, 30, 10, hurry=hurry, hurried_kill_wait_seconds=0.3)
+    assert report.gone and report.killed and time.monotonic() - started_at < 5
+    assert any("second signal to the driver" in step for step in report.steps)
 
 
-def test_policy_violation_is_not_retried_and_stops_before_up(standin: Path) -> None:
-    behave(standin, preview="policy")
-    with pytest.raises(driver.PolicyViolationError):
-        driver.ephemeral_run(driver.EphemeralOptions(), settings(), {})
-    cmds = lifecycle(standin)
-    assert cmds.count("preview") == 1 and "up" not in cmds and cmds[-2:] == ["destroy", "stack rm"]
+# --- locks --------------------------------------------------------------------------------------------------------
+def _lock(directory: Path, pid: int, host: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{pid}-{host}.json"
+    path.write_text(json.dumps({"pid": pid, "username": "u", "hostname": host, "timestamp": "2026-01-01T00:00:00Z"}))
+    return path
 
 
-def test_keep_leaves_the_stack(standin: Path) -> None:
-    record = driver.ephemeral_run(driver.EphemeralOptions(keep=True), settings(), {})
-    assert "destroy" not in commands(standin)
-    assert (driver.STATE_DIR / "workspaces" / record.stack).exists()
+def test_only_our_own_dead_lock_is_removed_on_a_file_backend(tmp_path: Path) -> None:
+    stack_dir = tmp_path / ".pulumi" / "locks" / "organization" / "proj" / "s"
+    ours, theirs = _lock(stack_dir, 41, "host"), _lock(stack_dir, 42, "host")
+    elsewhere = _lock(stack_dir, 41, "other-host")
+    other_stack = _lock(tmp_path / ".pulumi" / "locks" / "organization" / "proj" / "t", 41, "host")
+    outcome = locks.remove_own_locks(f"file://{tmp_path}", "proj", "s", [40, 41], "host")
+    assert outcome.removed == [str(ours)] and not ours.exists()
+    assert theirs.exists() and elsewhere.exists() and other_stack.exists()
+    assert "2 lock(s) of other processes left alone" in outcome.reason and "no `pulumi cancel`" in outcome.reason
+    gs = locks.remove_own_locks("gs://bucket/x", "proj", "s", [41], "host")
+    assert gs.removed == [] and "never `pulumi cancel`" in gs.reason
 
 
-def test_parallel_jobs_get_separate_workspaces(standin: Path) -> None:
-    first = driver.ephemeral_create(driver.EphemeralOptions(), settings(), CI_ENV)
-    second = driver.ephemeral_create(driver.EphemeralOptions(), settings(), CI_ENV)
-    assert first.stack.name != second.stack.name and first.work_dir != second.work_dir
+def test_only_our_own_dead_lock_is_removed_on_an_s3_backend(
+    moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_endpoint)
+    s3.create_bucket(Bucket="state")
+    prefix = "team/.pulumi/locks/organization/proj/s/"
+    for key, pid in (("a.json", 41), ("b.json", 42)):
+        s3.put_object(Bucket="state", Key=prefix + key, Body=json.dumps({"pid": pid, "hostname": "host"}))
+    host = moto_endpoint.removeprefix("http://")
+    url = f"s3://state/team?region=us-east-1&endpoint={host}&disableSSL=true&s3ForcePathStyle=true"
+    outcome = locks.remove_own_locks(url, "proj", "s", [41], "host")
+    assert outcome.removed == [prefix + "a.json"]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="state")["Contents"]]
+    assert keys == [prefix + "b.json"]
 
 
-def test_reaper_removes_only_expired_stacks(standin: Path) -> None:
-    state: dict[str, Any] = {
-        "stacks": {
-            name: {"config": {}, "tags": {}, "outputs": {}, "history": []}
-            for name in ("eph-old-x202001010000", "eph-new-x209901010000", "prod")
-        }
-    }
-    (standin / "state.json").write_text(json.dumps(state))
-    assert driver.reap(settings(), dry_run=True) == [
-        "would destroy and remove eph-old-x202001010000 (expired 2020-01-01T00:00:00Z)"
+def test_the_lock_a_killed_run_left_is_removed_exactly_and_only_once_its_process_is_gone(tmp_path: Path) -> None:
+    """`ephemeral destroy --record` on another runner: the record names the CLI (pid, host) killed with its driver."""
+    stack_dir = tmp_path / ".pulumi" / "locks" / "organization" / "proj" / "s"
+    ours, same_pid_elsewhere = _lock(stack_dir, 41, "runner-a"), _lock(stack_dir, 41, "runner-b")
+    another_job = _lock(stack_dir, 42, "runner-a")
+    left = locks.LeftEngine.parse({"pid": 41, "host": "runner-a"})
+    assert left is not None
+    # on its own host, a process that still runs keeps its lock
+    line = locks.remove_left_lock(f"file://{tmp_path}", "proj", "s", left, "runner-a", alive=lambda pid: True)
+    assert "still running" in line and ours.exists()
+    line = locks.remove_left_lock(f"file://{tmp_path}", "proj", "s", left, "runner-c", alive=lambda pid: True)
+    assert "engine process 41 on runner-a" in line and "removed the lock" in line
+    assert not ours.exists() and same_pid_elsewhere.exists() and another_job.exists()
+    assert "2 lock(s) of other processes left alone" in line
+    for junk in (None, {}, {"pid": "41", "host": "h"}, {"pid": True, "host": "h"}, {"pid": 41, "host": ""}):
+        assert locks.LeftEngine.parse(junk) is None
+    assert not locks.process_alive(2**22 + 1) and locks.process_alive(os.getpid())
+
+
+def test_ephemeral_destroy_record_hands_the_recorded_engine_process_to_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = tmp_path / "ephemeral.json"
+    record.write_text(json.dumps({"stack": "pr7-x202601010000", "engine_process": {"pid": 4242, "host": "runner-a"}}))
+    given: list[Any] = []
+
+    def engine(*args: Any, **kwargs: Any) -> Any:
+        given.append(args[-1])
+        raise DriverError("stop here")
+
+    monkeypatch.setattr(runs, "Engine", engine)
+    monkeypatch.setattr(runs, "find_cli", lambda settings: "pulumi")
+    monkeypatch.setattr("automation.cli_engine._engine_settings", lambda args, project: settings(tmp_path / "state"))
+    assert cli.main(["ephemeral", "destroy", "--record", str(record), "--offline", "--program", str(REPO)]) == 2
+    assert given == [[locks.LeftEngine(4242, "runner-a")]]
+
+
+def test_pulumi_cancel_on_the_cloud_only_for_our_own_active_update() -> None:
+    lines = ["Updating (acme/stack)", "View Live: https://app.pulumi.com/acme/proj/stack/updates/17", "..."]
+    version = locks.update_version(lines)
+    assert version == 17
+    assert locks.cloud_cancel_allowed(17, {"version": 17, "result": "in-progress"})[0]
+    assert not locks.cloud_cancel_allowed(17, {"version": 18, "result": "in-progress"})[0]  # someone else's
+    assert not locks.cloud_cancel_allowed(17, {"version": 17, "result": "failed"})[0]  # already over
+    assert not locks.cloud_cancel_allowed(None, {"version": 17, "result": "in-progress"})[0]
+    assert [locks.backend_kind(u) for u in ("file:///x", "s3://b", "gs://b", "azblob://c", "https://x")] == [
+        "file",
+        "s3",
+        "gs",
+        "azblob",
+        "cloud",
     ]
-    assert "destroy" not in commands(standin)
-    actions = driver.reap(settings(), dry_run=False)
-    assert actions == ["destroyed and removed eph-old-x202001010000 (expired 2020-01-01T00:00:00Z)"]
-    remaining = json.loads((standin / "state.json").read_text())["stacks"]
-    assert sorted(remaining) == ["eph-new-x209901010000", "prod"]
 
 
-def applied_changes(state: Path) -> list[dict[str, Any]]:
-    path = state / "changes.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+# --- the record -----------------------------------------------------------------------------------------------------
+def test_the_record_always_has_gate_pending_operations_and_resources(tmp_path: Path) -> None:
+    deployment = {
+        "resources": [{"urn": "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", "type": "pulumi:pulumi:Stack"}],
+        "pending_operations": [
+            {
+                "resource": {
+                    "urn": "urn:pulumi:s::p::aws:ec2/natGateway:NatGateway::nat",
+                    "type": "aws:ec2/natGateway:NatGateway",
+                    "inputs": {"tags": {"netkit:stack": "s"}},
+                },
+                "type": "creating",
+            }
+        ],
+    }
+    (op,) = pending_operations({"deployment": deployment})
+    assert (op.type, op.name, op.operation) == ("aws:ec2/natGateway:NatGateway", "nat", "creating")
+    assert op.describe().endswith("may exist in AWS, not in the state")
+    record = RunRecord("s")
+    out = tmp_path / "sub" / "record.json"
+    write_outputs(out, record)
+    fresh = json.loads(out.read_text())
+    assert fresh["gate"]["result"] == "skipped" and fresh["pending_operations"] == []
+    assert "resources_in_state" in fresh
+    record.note_state(deployment)
+    write_outputs(out, record)
+    noted = json.loads(out.read_text())
+    assert noted["resources_in_state"] == 1
+    assert noted["pending_operations"] == [
+        {
+            "type": "aws:ec2/natGateway:NatGateway",
+            "name": "nat",
+            "urn": "urn:pulumi:s::p::aws:ec2/natGateway:NatGateway::nat",
+            "operation": "creating",
+        }
+    ]
 
 
-def test_gate_stops_up_before_any_change(standin: Path) -> None:
-    """`Stack.up()` is `up --skip-preview`: the stand-in, like the engine, applies first and checks stack policies
-    after. The gate's preview must stop the run before `up` is ever started."""
-    behave(standin, preview="policy", up="policy-after-apply")
-    out = driver.STATE_DIR / "up.json"
-    with pytest.raises(driver.PolicyViolationError, match="nothing was changed"):
-        driver.run_environment("up", "dev", settings(), out)
-    assert "up" not in lifecycle(standin) and applied_changes(standin) == []
-    record = json.loads(out.read_text())
-    assert record["gate"]["passed"] is False and record["phases"][-1]["phase"] == "gate"
-    preview = next(c["args"] for c in calls(standin) if c["args"][0] == "preview")
-    assert preview[preview.index("--policy-pack-config") + 1] == str(REPO / "policies" / "config" / "dev.json")
+# --- inputs ---------------------------------------------------------------------------------------------------------
+def test_a_named_policy_config_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    missing = Target(REPO, "dev", REPO / "policies", tmp_path / "nope.json")
+    with pytest.raises(DriverError, match="does not exist"):
+        missing.validate()
+    with pytest.raises(DriverError, match=r"no Pulumi\.yaml"):
+        Target(tmp_path, "dev").validate()
+    assert repo_target().pack_configs() == [str(REPO / "policies" / "config" / "dev.json")]
 
 
-def test_without_the_gate_the_change_lands_before_the_violation(standin: Path) -> None:
-    """What the gate prevents, and what --skip-gate accepts (loudly)."""
-    behave(standin, up="policy-after-apply")
-    said: list[str] = []
-    out = driver.STATE_DIR / "up.json"
-    with pytest.raises(driver.PolicyViolationError):
-        driver.run_environment("up", "dev", settings(skip_gate=True, on_progress=said.append), out)
-    assert "preview" not in lifecycle(standin) and [c["change"] for c in applied_changes(standin)] == ["applied"]
-    assert any(line.startswith("WARNING: --skip-gate") for line in said)
-    record = json.loads(out.read_text())
-    assert record["gate"] == {"skipped": True} and record["warnings"][0].startswith("WARNING: --skip-gate")
+def test_an_empty_backend_in_ci_is_an_error(tmp_path: Path) -> None:
+    from automation.driver.workspace import backend_url
+
+    with pytest.raises(DriverError, match="no backend in CI"):
+        backend_url(settings(tmp_path / "s"), {"CI": "true", "PULUMI_BACKEND_URL": "  "})
+    assert backend_url(settings(tmp_path / "s"), {}).startswith("file://")
+    assert backend_url(settings(tmp_path / "s", offline=True), {"CI": "true"}).endswith("/offline/state")
 
 
-@pytest.mark.parametrize(("stack", "stopped"), [("prod", True), ("dev", False)])
-def test_undecided_stops_the_gate_where_the_config_makes_it_mandatory(standin: Path, stack: str, stopped: bool) -> None:
-    """prod.json says `"all": "mandatory"`; dev.json leaves netkit-undecided advisory."""
-    urn = "urn:pulumi:x::lambda-netkit::aws:lambda/function:Function::worker"
-    behave(standin, violations=[{"policy": "netkit-undecided", "urn": urn}])
-    if stopped:
-        with pytest.raises(driver.PolicyViolationError, match="netkit-undecided"):
-            driver.run_environment("up", stack, settings())
-        assert applied_changes(standin) == []
-    else:
-        record = driver.run_environment("up", stack, settings())
-        assert record.gate["passed"] is True and applied_changes(standin)
-    up = [c["args"] for c in calls(standin) if c["args"][0] == "up"]
-    for args in up:  # `up` runs with the same pack and config attached
-        assert args[args.index("--policy-pack-config") + 1] == str(REPO / "policies" / "config" / f"{stack}.json")
+def test_stand_in_runs_never_share_the_real_stack_or_backend(tmp_path: Path) -> None:
+    from automation.driver.workspace import backend_url, stand_in_stack
+
+    real = {"PULUMI_BACKEND_URL": "s3://team-state"}
+    offline, emulated = settings(tmp_path, offline=True), settings(tmp_path, emulator_url="http://127.0.0.1:5000")
+    assert stand_in_stack(offline, "dev") == "dev-offline" and stand_in_stack(emulated, "dev") == "dev-emu"
+    assert backend_url(offline, real) != "s3://team-state" != backend_url(emulated, real)
+    assert backend_url(offline, real) != backend_url(emulated, real)
 
 
-def _git_project(tmp_path: Path) -> Path:
-    """A committed copy of the project, to see what a run writes into a checkout."""
-    import shutil
-    import subprocess
-
-    project = tmp_path / "checkout"
-    shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".venv", ".git", "tests", "__pycache__", ".*"))
-    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "x"]):
-        subprocess.run(["git", *command], cwd=project, check=True, capture_output=True)
-    return project
+# --- budgets and the workflow -----------------------------------------------------------------------------------------
+def _workflow_flags(run: str) -> dict[str, str]:
+    return dict(re.findall(r"--([a-z-]+)[ =]([^\s\\]+)", run))
 
 
-def _git_status(project: Path) -> str:
-    import subprocess
-
-    return subprocess.run(
-        ["git", "status", "--porcelain"], cwd=project, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def test_emulator_runs_leave_the_checkout_unchanged(
-    standin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_endpoint: str
-) -> None:
-    project = _git_project(tmp_path)
-    monkeypatch.setattr(driver, "REPO_ROOT", project)
-    url = moto_endpoint
-    driver.run_environment("up", "dev", settings(emulator_url=url))
-    driver.ephemeral_run(driver.EphemeralOptions(), settings(emulator_url=url), {})
-    assert _git_status(project) == ""
-    config_calls = [c for c in calls(standin) if c["args"][:2] == ["config", "set-all"]]
-    assert config_calls and all(Path(c["cwd"]).is_relative_to(driver.STATE_DIR / "workspaces") for c in config_calls)
-    config = config_calls[0]["args"]
-    endpoints = json.loads(next(a for a in config if a.startswith("aws:endpoints=")).split("=", 1)[1])
-    assert {"ec2": url} in endpoints and {"lambda": url} in endpoints
-    assert not any(a.startswith(("aws:secretKey", "aws:accessKey")) for a in config)  # credentials: env only
-    engine_calls = [c for c in calls(standin) if c["args"][0] in ("preview", "up", "destroy")]
-    assert engine_calls and all(c["endpoint_url"] == url for c in engine_calls)
-    assert all({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= set(c["aws_env"]) for c in engine_calls)
-    assert not list((driver.STATE_DIR / "workspaces").iterdir())  # the copies are dropped
+def _settings_from_flags(flags: dict[str, str], state_dir: Path) -> EngineSettings:
+    return settings(
+        state_dir,
+        timeout_seconds=float(flags.get("timeout", 3600)),
+        attempts=int(flags.get("retries", 3)),
+        retry_delay_seconds=float(flags.get("retry-delay", 30)),
+        cancel_grace_seconds=float(flags.get("cancel-grace", 120)),
+        kill_wait_seconds=float(flags.get("kill-wait", 10)),
+        eni_timeout_seconds=float(flags.get("eni-timeout", 45)) * 60,
+    )
 
 
-def test_config_is_never_written_into_the_checkout(standin: Path) -> None:
-    engine = driver.Engine("dev", driver.REPO_ROOT, settings())
-    with pytest.raises(driver.DriverError, match="refusing to write stack config into the checkout"):
-        engine.set_config({"aws:region": driver.auto.ConfigValue("eu-west-1")})
+def test_the_workflow_timeouts_cover_the_worst_case_the_budgets_allow(tmp_path: Path) -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    jobs = workflow["jobs"]
+    parts = (("preview", "preview"), ("ephemeral", "update"), ("ephemeral-cleanup", "teardown"), ("reap", "teardown"))
+    for job_name, part in parts:
+        job = jobs[job_name]
+        run = next(s["run"] for s in job["steps"] if "automation" in s.get("run", "") and "--timeout" in s["run"])
+        flags = _workflow_flags(run)
+        worst = worst_case_seconds(_settings_from_flags(flags, tmp_path))[part] * int(flags.get("limit", 1))
+        setup_minutes = 10  # checkout, Python, make venv, the CLI
+        assert job["timeout-minutes"] * 60 >= worst + setup_minutes * 60, (job_name, worst / 60)
+        # the comment above the timeout says the same figure the budgets give
+        assert f"{worst / 60:.1f} min" in WORKFLOW.read_text(), (job_name, round(worst / 60, 1))
+        # the OIDC session outlasts the job: expired credentials mid-run would strand resources
+        credentials = next(s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", ""))
+        assert credentials["with"]["role-duration-seconds"] >= job["timeout-minutes"] * 60, job_name
+        if part == "update":  # the account preflight runs before the gate, within the same job
+            preflight = preflight_seconds(_settings_from_flags(flags, tmp_path))
+            assert preflight > 0 and "--skip-preflight" not in run and "--offline" not in run
+            assert f"account preflight {preflight / 60:g}" in WORKFLOW.read_text(), round(preflight / 60, 2)
 
 
-def test_the_dynamic_providers_boto3_clients_take_the_emulator_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The Hyperplane-EIP provider passes endpoint_url=None unless told otherwise; botocore then reads
-    AWS_ENDPOINT_URL, which the driver sets in the engine's environment (emulator_env)."""
-    from components.hyperplane_eip import _clients
+def test_the_worst_case_update_includes_the_preflight_program_run_and_aws_calls(tmp_path: Path) -> None:
+    from automation.preflight.program import program_needs
 
-    for key, value in driver.emulator_env("http://127.0.0.1:4566").items():
-        monkeypatch.setenv(key, value)
-    ec2, lam = _clients({"region": "us-east-1", "endpointUrl": ""})
-    assert ec2.meta.endpoint_url == lam.meta.endpoint_url == "http://127.0.0.1:4566"
-
-
-def test_passphrase_is_required_in_ci(standin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE")
-    monkeypatch.setenv("CI", "true")
-    with pytest.raises(driver.DriverError, match="PULUMI_CONFIG_PASSPHRASE is not set"):
-        driver.ephemeral_create(driver.EphemeralOptions(), settings(), {})
+    base = settings(tmp_path, timeout_seconds=1200, attempts=2, aws_timeout_seconds=30)
+    # botocore standard mode, 3 attempts: each to its connect and read timeouts, 1 s + 2 s of backoff at most
+    assert aws_call_seconds(base) == 3 * (30 + 30) + 3
+    assert preflight_seconds(base) == 600 + PREFLIGHT_AWS_CALLS * 183
+    # the program's offline run is bounded by program_needs' own timeout, which the driver's step leaves as it is
+    assert inspect.signature(program_needs).parameters["timeout"].default == PREFLIGHT_PROGRAM_SECONDS
+    without = worst_case_seconds(settings(tmp_path, timeout_seconds=1200, attempts=2, skip_preflight=True))
+    assert worst_case_seconds(base)["update"] - without["update"] == preflight_seconds(base)
+    assert worst_case_seconds(base)["teardown"] == without["teardown"]  # teardown runs no preflight
+    assert preflight_seconds(settings(tmp_path, offline=True)) == 0  # no account to read
 
 
+class _CountingClient:
+    """A boto3 client stand-in that counts every request (one per page of a paginated listing)."""
+
+    def __init__(self, answers: dict[str, Any], calls: list[str]) -> None:
+        self.answers, self.calls = answers, calls
+
+    def _answer(self, operation: str) -> Any:
+        self.calls.append(operation)
+        answer = self.answers[operation]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def get_paginator(self, operation: str) -> Any:
+        client = self
+
+        class Pages:
+            def paginate(self, **_: Any) -> list[Any]:
+                return [client._answer(operation)]
+
+        return Pages()
+
+    def __getattr__(self, operation: str) -> Any:
+        return lambda **_: self._answer(operation)
+
+
+def test_the_preflight_aws_calls_are_what_the_worst_case_allows_for() -> None:
+    """Every fallback of preflight/account.py taken (no quota ever applied, no default either, Lambda's own answer
+    refused), the stack's VPC deployed with no function in it yet: the count PREFLIGHT_AWS_CALLS is built on."""
+    from botocore.exceptions import ClientError
+
+    from automation.preflight.account import Clients, read_account
+    from automation.preflight.needs import StackNeeds
+
+    def error(code: str, operation: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": "x"}}, operation)
+
+    tag = [{"Key": "netkit:stack", "Value": "other"}]
+    answers: dict[str, Any] = {
+        "describe_vpcs": {"Vpcs": [{"VpcId": "vpc-1"}]},
+        "describe_subnets": {"Subnets": [{"SubnetId": "subnet-1", "AvailabilityZone": "us-east-1a"}]},
+        "get_service_quota": error("NoSuchResourceException", "GetServiceQuota"),
+        "get_aws_default_service_quota": error("ServiceUnavailable", "GetAWSDefaultServiceQuota"),
+        "describe_account_attributes": error("ServiceUnavailable", "DescribeAccountAttributes"),
+        "describe_addresses": {"Addresses": []},
+        "describe_nat_gateways": {"NatGateways": [{"SubnetId": "subnet-1", "Tags": tag}]},
+        "describe_network_interfaces": {"NetworkInterfaces": []},
+        "get_account_settings": error("ServiceUnavailable", "GetAccountSettings"),
+        "list_functions": {"Functions": []},
+        "describe_vpc_block_public_access_options": {"VpcBlockPublicAccessOptions": {"InternetGatewayBlockMode": "x"}},
+        "describe_vpc_block_public_access_exclusions": {"VpcBlockPublicAccessExclusions": []},
+    }
+    calls: list[str] = []
+    client = _CountingClient(answers, calls)
+    needs = StackNeeds("dev", "us-east-1", stack_tag="dev", creates_vpc=True, nat_azs={"us-east-1a": 1})
+    read_account(Clients(client, client, client), needs)
+    assert set(answers) <= set(calls)  # every operation the preflight can call was called
+    # 21 counted, 4 allowed for on top (functions already in the VPC, further pages): settings.py says so
+    assert len(calls) == 21 == PREFLIGHT_AWS_CALLS - 4, calls
+
+
+def test_the_workflow_pins_the_cli_and_cleans_up_in_a_job_of_its_own() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    text = WORKFLOW.read_text()
+    assert "pulumi-version: 3.274.0" in text or "pulumi-version: v3.274.0" in text
+    cleanup = workflow["jobs"]["ephemeral-cleanup"]
+    assert "always()" in cleanup["if"] and cleanup["needs"] == "ephemeral"
+    steps = " ".join(s.get("run", "") for s in cleanup["steps"])
+    assert "ephemeral destroy" in steps
+    run = next(s["run"] for s in workflow["jobs"]["ephemeral"]["steps"] if "ephemeral run" in s.get("run", ""))
+    assert "--keep" in run and "--skip-gate" not in run and run.lstrip().startswith("exec ")
+    assert "PULUMI_BACKEND_URL" in text and "no backend" in text.lower()
+
+
+def test_the_workflow_cleans_up_only_the_stacks_own_vpc() -> None:
+    """The shared network's VPC is the ephemeral stack's `vpc_id` output too: the workflow must not pass it."""
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    steps = workflow["jobs"]["ephemeral-cleanup"]["steps"]
+    cleanup = next(step for step in steps if "aws cleanup" in step.get("run", ""))
+    assert "own_vpc_ids" in cleanup["run"] and "vpc_id'" not in cleanup["run"] and "['outputs']" not in cleanup["run"]
+
+
+# --- the command line -------------------------------------------------------------------------------------------------
 def test_without_the_cli_engine_commands_exit_2_and_leave_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    monkeypatch.setattr(driver, "STATE_DIR", tmp_path / ".netkit")
+    monkeypatch.setattr("automation.cli_engine._pulumi_cli", lambda: None)
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)  # the program is the current directory
+    (project / "Pulumi.yaml").write_text("name: p\nruntime: python\n")
+    (project / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (project / "Pulumi.prod.yaml").write_text("config: {}\n")
     for argv in (["up", "dev"], ["ephemeral", "run"], ["ephemeral", "create"], ["reap"], ["preview", "prod"]):
         assert cli.main(argv) == 2
         assert "Pulumi CLI is not on PATH" in capsys.readouterr().err
-    assert not (tmp_path / ".netkit").exists()
+    assert not (project / ".netkit").exists()
 
 
 @pytest.mark.parametrize(
@@ -522,10 +582,80 @@ def test_ephemeral_stacks_tag_their_resources() -> None:
 
     tags = parse_settings({"ephemeralExpiresAt": "2026-11-23T16:00:00Z", "ephemeralOwner": "octocat"}, "eph-1").tags
     assert tags["netkit:ephemeral"] == "eph-1" and tags["netkit:expires-at"] == "2026-11-23T16:00:00Z"
+    assert tags["netkit:stack"] == "eph-1"  # what teardown finds pending creates by
     assert "netkit:ephemeral" not in parse_settings({}, "dev").tags
 
 
-# --- ENI-aware teardown against a real moto server -----------------------------------------------------------
+def test_the_driver_modules_import_in_flow_order_without_a_cycle() -> None:
+    """Each module imports only modules below it in the flow (runs -> update -> gate -> ... -> errors)."""
+    order = [
+        "runs",
+        "update",
+        "gate",
+        "teardown",
+        "pending",
+        "aws_inventory",
+        "engine",
+        "signals",
+        "command",
+        "locks",
+        "processes",
+        "record",
+        "retries",
+        "workspace",
+        "settings",
+        "enis",
+        "errors",
+    ]
+    package = REPO / "automation" / "driver"
+    assert sorted(order) == sorted(p.stem for p in package.glob("*.py") if p.stem != "__init__")
+    for position, name in enumerate(order):
+        text = (package / f"{name}.py").read_text()
+        imported = set(re.findall(r"^from \.(\w+) import|^from \. import (\w+)", text, re.M))
+        names = {a or b for a, b in imported}
+        above = set(order[: position + 1])
+        assert not names & above, (name, names & above)
+
+
+# --- ENI-aware teardown against a real moto server (stand-in CLI: see tests/standin_cli.py) -----------------------
+@pytest.fixture
+def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The stand-in `pulumi` (only for the ENI teardown tests) and all driver state under tmp_path."""
+    bin_dir, state = tmp_path / "bin", tmp_path / "standin"
+    bin_dir.mkdir()
+    state.mkdir()
+    script = bin_dir / "pulumi"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(REPO)!r})\n"
+        "from tests.standin_cli import main\nmain()\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("NETKIT_STANDIN_DIR", str(state))
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only-passphrase")
+    yield state
+
+
+def behave(state: Path, **behavior: Any) -> None:
+    (state / "behavior.json").write_text(json.dumps(behavior))
+
+
+def calls(state: Path) -> list[dict[str, Any]]:
+    result = []
+    for line in (state / "calls.jsonl").read_text().splitlines():
+        call = json.loads(line)
+        call["args"] = [a for a in call["args"] if a != "--non-interactive"]
+        result.append(call)
+    return result
+
+
+def commands(state: Path) -> list[str]:
+    result = []
+    for call in calls(state):
+        words = [a for a in call["args"] if not a.startswith("-")]
+        result.append(" ".join(words[:2]) if words[0] in ("stack", "config") else words[0])
+    return result
+
+
 def _zip() -> bytes:
     import io
     import zipfile
@@ -534,6 +664,12 @@ def _zip() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("handler.py", "def main(event, context):\n    return 1\n")
     return buffer.getvalue()
+
+
+def uuid_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:8]
 
 
 @pytest.fixture
@@ -610,12 +746,6 @@ def vpc_world(moto_endpoint: str) -> dict[str, Any]:
     }
 
 
-def uuid_hex() -> str:
-    import uuid
-
-    return uuid.uuid4().hex[:8]
-
-
 def _lambda_service(world: dict[str, Any], release_after: float | None) -> Any:
     """Stands in for Lambda's Hyperplane: once the function no longer uses the stack's group, it detaches the
     in-use ENI after `release_after` seconds (None: never)."""
@@ -640,19 +770,24 @@ def _lambda_service(world: dict[str, Any], release_after: float | None) -> Any:
     return seen, stop, thread
 
 
-def _teardown_run(standin: Path, world: dict[str, Any], **overrides: Any) -> tuple[driver.Engine, list[str]]:
+def _teardown_engine(standin: Path, tmp_path: Path, world: dict[str, Any], **overrides: Any) -> tuple[Any, list[str]]:
+    from automation.driver.update import update
+
     behave(standin, deployment=world["deployment"])
     said: list[str] = []
     values = {
+        "pulumi_cli": str(tmp_path / "bin" / "pulumi"),
+        "program_host": False,
         "emulator_url": world["endpoint"],
         "aws_region": "us-east-1",
         "eni_poll_seconds": 0.2,
         "eni_progress_seconds": 0.5,
-        "retry_delay_seconds": 0,
+        "skip_gate": True,
         "on_progress": said.append,
     }
-    engine = driver.ephemeral_create(driver.EphemeralOptions(), settings(**{**values, **overrides}), {})
-    engine.up("dev")
+    run_settings = settings(tmp_path / ".netkit", **{**values, **overrides})
+    engine = runs.ephemeral_create(runs.EphemeralOptions(), repo_target(), run_settings, {})
+    update(engine)
     return engine, said
 
 
@@ -661,22 +796,29 @@ def destroys(state: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def test_teardown_parks_functions_waits_for_enis_then_destroys(standin: Path, vpc_world: dict[str, Any]) -> None:
-    engine, said = _teardown_run(standin, vpc_world)
+def _teardown(engine: Any) -> None:
+    runs.ephemeral_teardown(engine, runs.inventory_for(engine.settings))
+
+
+def test_teardown_parks_functions_waits_for_enis_then_destroys(
+    standin: Path, tmp_path: Path, vpc_world: dict[str, Any]
+) -> None:
+    engine, said = _teardown_engine(standin, tmp_path, vpc_world)
     seen, stop, thread = _lambda_service(vpc_world, release_after=1.0)
     try:
-        driver.ephemeral_teardown(engine)
+        _teardown(engine)
     finally:
         stop.set()
         thread.join(5)
     phases = [p["phase"] for p in engine.record.phases]
-    assert phases[-4:] == [
+    assert phases[-5:] == [
         "teardown 1/3: move functions off the stack's security groups",
         "teardown 2/3: wait for Lambda ENIs",
         "teardown 3/3: destroy",
+        "remove stack",
         "teardown total",
     ]
-    park, wait = engine.record.phases[-4], engine.record.phases[-3]
+    park, wait = engine.record.phases[-5], engine.record.phases[-4]
     assert park["details"] == [
         f"moved function {vpc_world['function']} to the parking security group {vpc_world['parking']}"
     ]
@@ -684,87 +826,104 @@ def test_teardown_parks_functions_waits_for_enis_then_destroys(standin: Path, vp
     assert sorted(wait["details"]) == sorted(
         f"deleted {e} (left available)" for e in (vpc_world["in_use"], vpc_world["left_available"])
     )
-    # what the engine met when it destroyed: the function on the parking group, no ENI on the stack's group
     (destroyed,) = destroys(standin)
     assert destroyed["functions_at_destroy"][vpc_world["function"]]["SecurityGroupIds"] == [vpc_world["parking"]]
     assert destroyed["enis_at_destroy"] == [] and "error" not in destroyed
     assert seen["released"] < next(c["time"] for c in calls(standin) if c["args"][0] == "destroy")
-    # another stack's ENI and group are untouched; the parking group stays
     ec2 = vpc_world["ec2"]
     assert ec2.describe_network_interfaces(NetworkInterfaceIds=[vpc_world["others"]])["NetworkInterfaces"]
     remaining = {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
     assert {vpc_world["other"], vpc_world["parking"]} <= remaining and vpc_world["own"] not in remaining
-    assert any(line.startswith("waiting for 1 Lambda ENI(s)") for line in said)  # progress while waiting
-    assert lifecycle(standin)[-2:] == ["destroy", "stack rm"]
+    assert any(line.startswith("waiting for 1 Lambda ENI(s)") for line in said)
+    lifecycle = [c for c in commands(standin) if c in ("destroy", "stack export", "stack rm")]
+    assert lifecycle[-3:] == ["destroy", "stack export", "stack rm"]  # the state was read before the removal
 
 
 def test_teardown_retries_only_dependency_violations_until_the_budget_ends(
-    standin: Path, vpc_world: dict[str, Any]
+    standin: Path, tmp_path: Path, vpc_world: dict[str, Any]
 ) -> None:
     """Lambda never lets go: the wait ends at --eni-timeout, destroy hits DependencyViolation and is retried
     until the budget is spent; the stack is then NOT removed (its resources still exist)."""
-    engine, _ = _teardown_run(standin, vpc_world, eni_timeout_seconds=3)
-    with pytest.raises(driver.DriverError, match="cleanup incomplete"):
-        driver.ephemeral_teardown(engine)
+    engine, _ = _teardown_engine(standin, tmp_path, vpc_world, eni_timeout_seconds=3)
+    with pytest.raises(DriverError, match="dependency violations remain"):
+        _teardown(engine)
     wait = next(p for p in engine.record.phases if p["phase"] == "teardown 2/3: wait for Lambda ENIs")
     assert wait["details"] == [
         f"deleted {vpc_world['left_available']} (left available)",
         f"still present: {vpc_world['in_use']}",
     ]
-    (destroyed,) = destroys(standin)
-    assert destroyed["enis_at_destroy"] == [vpc_world["in_use"]] and "DependencyViolation" in destroyed["error"]
+    assert destroys(standin)[0]["enis_at_destroy"] == [vpc_world["in_use"]]
     assert engine.record.phases[-1]["phase"] == "teardown 3/3: destroy"
     assert engine.record.phases[-1]["result"].startswith("failed")
-    assert "stack rm" not in lifecycle(standin)  # never remove a stack whose resources still exist
+    assert "stack rm" not in commands(standin)  # never remove a stack whose resources still exist
 
 
-def test_teardown_retries_a_dependency_violation(standin: Path, vpc_world: dict[str, Any]) -> None:
-    engine, said = _teardown_run(standin, vpc_world, eni_timeout_seconds=30)
+def test_teardown_retries_a_dependency_violation(standin: Path, tmp_path: Path, vpc_world: dict[str, Any]) -> None:
+    engine, said = _teardown_engine(standin, tmp_path, vpc_world, eni_timeout_seconds=30)
     behave(standin, deployment=vpc_world["deployment"], destroy="dependency-violation-once")
     _, stop, thread = _lambda_service(vpc_world, release_after=0.0)
     try:
-        driver.ephemeral_teardown(engine)
+        _teardown(engine)
     finally:
         stop.set()
         thread.join(5)
     destroy_args = [c["args"] for c in calls(standin) if c["args"][0] == "destroy"]
     assert len(destroy_args) == 2 and all("--continue-on-error" in a for a in destroy_args)
-    assert any("dependency violation" in line for line in said)
-    assert engine.record.phases[-2]["result"] == "destroyed (2 attempt(s))"
-    assert lifecycle(standin)[-1] == "stack rm"
+    assert any("only dependency violations" in line for line in said)
+    assert next(p for p in engine.record.phases if p["phase"] == "teardown 3/3: destroy")["result"] == (
+        "destroyed (2 attempt(s))"
+    )
+    assert commands(standin)[-1] == "stack rm"
 
 
-def test_teardown_does_not_retry_other_failures(standin: Path, vpc_world: dict[str, Any]) -> None:
-    behave(standin, destroy="fail")
-    engine = driver.ephemeral_create(driver.EphemeralOptions(), settings(emulator_url=vpc_world["endpoint"]), {})
-    with pytest.raises(driver.DriverError, match="cleanup incomplete"):
-        driver.ephemeral_teardown(engine)
-    assert commands(standin).count("destroy") == 1
+@pytest.mark.parametrize("behavior", ["fail", "fail-mixed"])
+def test_a_permanent_error_stops_the_destroy_at_once(
+    standin: Path, tmp_path: Path, vpc_world: dict[str, Any], behavior: str
+) -> None:
+    """One permanent error among the dependency violations: no retry, no removal."""
+    engine, _ = _teardown_engine(standin, tmp_path, vpc_world, eni_timeout_seconds=30)
+    behave(standin, deployment=vpc_world["deployment"], destroy=behavior)
+    _, stop, thread = _lambda_service(vpc_world, release_after=0.0)
+    try:
+        with pytest.raises(DriverError, match="AccessDeniedException"):
+            _teardown(engine)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert commands(standin).count("destroy") == 1 and "stack rm" not in commands(standin)
 
 
-def test_shared_network_stacks_take_the_fast_path(standin: Path, vpc_world: dict[str, Any]) -> None:
+def test_shared_network_stacks_take_the_fast_path(standin: Path, tmp_path: Path, vpc_world: dict[str, Any]) -> None:
     """A stack on the shared network owns no security group or subnet its functions use: nothing to wait for."""
-    shared = {
-        "resources": [
-            r for r in vpc_world["deployment"]["resources"] if r["type"] != "aws:ec2/securityGroup:SecurityGroup"
-        ]
+    resources = vpc_world["deployment"]["resources"]
+    vpc_world["deployment"] = {
+        "resources": [r for r in resources if r["type"] != "aws:ec2/securityGroup:SecurityGroup"]
     }
-    vpc_world["deployment"] = shared
-    engine, _ = _teardown_run(standin, vpc_world)
-    driver.ephemeral_teardown(engine)
-    assert [p["phase"] for p in engine.record.phases][-3:] == [
+    engine, _ = _teardown_engine(standin, tmp_path, vpc_world)
+    _teardown(engine)
+    assert [p["phase"] for p in engine.record.phases][-4:] == [
         "teardown plan",
         "teardown 3/3: destroy",
+        "remove stack",
         "teardown total",
     ]
-    config = vpc_world["lambda"].get_function_configuration
     with pytest.raises(vpc_world["lambda"].exceptions.ResourceNotFoundException):
-        config(FunctionName=vpc_world["function"])  # destroyed by the engine, never updated by us
+        vpc_world["lambda"].get_function_configuration(FunctionName=vpc_world["function"])
+
+
+def test_an_aws_failure_while_parking_still_destroys(standin: Path, tmp_path: Path, vpc_world: dict[str, Any]) -> None:
+    """Without AWS access the phases cannot run; the destroy still does (the provider then waits itself)."""
+    engine, _ = _teardown_engine(standin, tmp_path, vpc_world)
+    engine.settings.emulator_url = "http://127.0.0.1:9"
+    engine.settings.aws_timeout_seconds = 2
+    with pytest.raises(DriverError):
+        _teardown(engine)
+    park = next(p for p in engine.record.phases if p["phase"].startswith("teardown 1/3"))
+    assert park["result"] == "AWS failed (EndpointConnectionError); destroying anyway"
+    assert "destroy" in commands(standin)
 
 
 def test_teardown_plan_detaches_functions_in_the_stacks_own_subnets() -> None:
-    from automation.teardown import plan_teardown
-
     deployment = {
         "resources": [
             {"type": "aws:ec2/subnet:Subnet", "id": "subnet-own"},
@@ -780,37 +939,35 @@ def test_teardown_plan_detaches_functions_in_the_stacks_own_subnets() -> None:
         ]
     }
     plan = plan_teardown(deployment, parking_group="sg-parking")
-    assert [(m.name, m.action) for m in plan.moves] == [("a", "detach")]  # parking is in another VPC's subnets
+    assert [(m.name, m.action) for m in plan.moves] == [("a", "detach")]
     assert plan.own_vpcs == ("vpc-own",) and not plan.fast_path
     assert plan_teardown({"resources": []}).fast_path
 
 
-def test_the_workflow_cleans_up_only_the_stacks_own_vpc() -> None:
-    """The shared network's VPC is the ephemeral stack's `vpc_id` output too: the workflow must not pass it."""
-    import yaml
+def test_pending_creates_are_found_in_aws_by_the_stacks_tags(moto_endpoint: str) -> None:
+    """What teardown does with a NAT gateway a stopped `up` created but never recorded."""
+    import boto3
 
-    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "netkit.yml").read_text())
-    steps = workflow["jobs"]["ephemeral"]["steps"]
-    cleanup = next(step for step in steps if "aws cleanup" in step.get("run", ""))
-    assert cleanup["if"] == "failure()"
-    assert "own_vpc_ids" in cleanup["run"] and "vpc_id'" not in cleanup["run"] and "['outputs']" not in cleanup["run"]
-    run = next(step["run"] for step in steps if "ephemeral run" in step.get("run", ""))
-    assert "--skip-gate" not in run and "--eni-timeout" in run
+    from automation.driver.aws_inventory import AwsInventory
 
+    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=moto_endpoint)
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24")["Subnet"]["SubnetId"]
 
-def test_no_cleanup_while_a_stopped_engine_may_still_run(standin: Path) -> None:
-    engine = driver.ephemeral_create(driver.EphemeralOptions(), settings(), {})
-    engine.engine_left_running = True  # what stop_engine sets when the process would not die
-    with pytest.raises(driver.DriverError, match="not cleaning up"):
-        driver.ephemeral_teardown(engine)
-    assert "destroy" not in commands(standin)
+    def nat(stack: str) -> str:
+        allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        spec = [{"ResourceType": "natgateway", "Tags": [{"Key": "netkit:stack", "Value": stack}]}]
+        return str(
+            ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation, TagSpecifications=spec)["NatGateway"][
+                "NatGatewayId"
+            ]
+        )
 
-
-def test_an_aws_failure_while_parking_still_destroys(standin: Path, vpc_world: dict[str, Any]) -> None:
-    """Without AWS access the phases cannot run; the destroy still does (the provider then waits itself)."""
-    engine, _ = _teardown_run(standin, vpc_world, emulator_url="http://127.0.0.1:9", aws_timeout_seconds=2)
-    with pytest.raises(driver.DriverError, match="cleanup incomplete"):
-        driver.ephemeral_teardown(engine)  # the stand-in's destroy cannot reach AWS either
-    park = next(p for p in engine.record.phases if p["phase"].startswith("teardown 1/3"))
-    assert park["result"] == "AWS failed (EndpointConnectionError); destroying anyway"
-    assert "destroy" in commands(standin)
+    ours, known, theirs = nat("pr-1"), nat("pr-1"), nat("pr-2")
+    inventory = AwsInventory("us-east-1", moto_endpoint)
+    kind = "aws:ec2/natGateway:NatGateway"
+    assert inventory.supports(kind) and not inventory.supports("aws:iam/role:Role")
+    assert inventory.find(kind, {"netkit:stack": "pr-1"}, known_ids={known}) == [ours]
+    inventory.delete(kind, ours)
+    assert inventory.find(kind, {"netkit:stack": "pr-1"}, known_ids={known}) == []
+    assert theirs in inventory.find(kind, {"netkit:stack": "pr-2"}, set())

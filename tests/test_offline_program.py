@@ -292,7 +292,9 @@ def test_lookups_without_fixtures_are_unknown_in_preview() -> None:
     assert props(named(result, "fn-sg").inputs)["vpcId"] == UNKNOWN
     assert props(named(result, "extra").inputs)["vpcId"] == UNKNOWN
     exports = props(result.resources[0].outputs)
-    assert exports["zone_ids"] == ["euw1-az1", "euw1-az2", "euw1-az3"]  # a fact: answered for the region
+    # Not a fact: AZ ids map to names differently in every account, so the offline engine does not invent them
+    # (issue 17; tests/test_offline_zones.py); a getAvailabilityZones fixture answers them.
+    assert exports.get("zone_ids") is None
     assert "ami" not in exports or exports["ami"] == UNKNOWN
 
 
@@ -382,10 +384,10 @@ def test_config_overrides_and_stack_name_typos(tmp_path: Path) -> None:
     ("name", "content", "message"),
     [
         ("Pulumi.dev.yaml", b"config:\n  a: \xff\xfe\n", "is not UTF-8"),
-        ("Pulumi.dev.yaml", b"config: [1, 2]\n", "config must be a mapping"),
+        ("Pulumi.dev.yaml", b"config: [1, 2]\n", "`config` must be a mapping"),
         ("Pulumi.dev.yaml", b"config: {a: [\n", "is not valid YAML"),
         ("Pulumi.yaml", b"- just\n- a list\n", "must hold a mapping"),
-        ("Pulumi.yaml", b"name: p\nruntime: {name: python, options: [venv]}\n", "runtime.options must be a mapping"),
+        ("Pulumi.yaml", b"name: p\nruntime: {name: python, options: [venv]}\n", "`runtime.options` must be a mapping"),
     ],
 )
 def test_bad_project_files_are_one_line_errors(tmp_path: Path, name: str, content: bytes, message: str) -> None:

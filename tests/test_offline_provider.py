@@ -24,6 +24,7 @@ from automation.offline_provider import (
     FAULTS_ENV,
     FIXTURES_ENV,
     PluginError,
+    install_dynamic_provider_stand_in,
     install_offline_plugins,
     parse_faults,
     plugin_dir,
@@ -252,6 +253,54 @@ def test_update_read_and_delete(aws: Any) -> None:
     aws.Delete(provider_pb2.DeleteRequest(id=state.id, urn=VPC, properties=state.properties))
 
 
+SUBNET = "urn:pulumi:dev::proj::aws:ec2/subnet:Subnet::lambda-a"
+ZONES = "aws:index/getAvailabilityZones:getAvailabilityZones"
+
+
+def create_subnet(stub: Any, zone: dict[str, str]) -> dict[str, Any]:
+    inputs = check(stub, SUBNET, {"vpcId": "vpc-1", "cidrBlock": "10.0.1.0/24", **zone}).inputs
+    outputs = plain(stub.Create(provider_pb2.CreateRequest(urn=SUBNET, properties=inputs)).properties)
+    return {k: v for k, v in outputs.items() if k.startswith("availabilityZone")}
+
+
+def test_create_never_invents_the_zone_mapping(aws: Any) -> None:
+    """Issue 17: which AZ id an AZ name maps to differs per account; without the fixtures' mapping an update's state
+    holds only the form the program gave (a guessed id made a same-AZ NAT look cross-AZ), and no AZ at all when the
+    program lets AWS pick. getAvailabilityZones answers no `zoneIds` either."""
+    assert create_subnet(aws, {"availabilityZone": "eu-west-1b"}) == {"availabilityZone": "eu-west-1b"}
+    assert create_subnet(aws, {"availabilityZoneId": "euw1-az3"}) == {"availabilityZoneId": "euw1-az3"}
+    assert create_subnet(aws, {}) == {}
+    preview = aws.Create(
+        provider_pb2.CreateRequest(urn=SUBNET, properties=struct({"cidrBlock": "10.0.1.0/24"}), preview=True)
+    )
+    assert plain(preview.properties)["availabilityZoneId"] == UNKNOWN  # AWS computes it: unknown in a preview
+    assert "zoneIds" not in invoke(aws, ZONES, {})
+
+
+def test_create_takes_the_zone_mapping_from_the_fixtures(
+    home: Path, plugin_env: dict[str, str], tmp_path: Path
+) -> None:
+    fixtures = tmp_path / "fixtures.yaml"
+    fixtures.write_text(
+        f"invokes:\n  - token: {ZONES}\n    result:\n"
+        "      names: [eu-west-1a, eu-west-1b]\n      zoneIds: [euw1-az3, euw1-az1]\n"
+    )
+    plugin = Plugin(
+        plugin_dir(home, "aws", "7.51.1") / "pulumi-resource-aws", {**plugin_env, FIXTURES_ENV: str(fixtures)}
+    )
+    try:
+        stub = plugin.stub
+        stub.Configure(provider_pb2.ConfigureRequest(args=struct({"region": "eu-west-1"})))
+        by_name = create_subnet(stub, {"availabilityZone": "eu-west-1b"})
+        assert by_name == {"availabilityZone": "eu-west-1b", "availabilityZoneId": "euw1-az1"}
+        by_id = create_subnet(stub, {"availabilityZoneId": "euw1-az3"})
+        assert by_id == {"availabilityZone": "eu-west-1a", "availabilityZoneId": "euw1-az3"}
+        assert create_subnet(stub, {"availabilityZone": "eu-west-1c"}) == {"availabilityZone": "eu-west-1c"}
+        assert invoke(stub, ZONES, {})["zoneIds"] == ["euw1-az3", "euw1-az1"]  # the fixture answers before facts
+    finally:
+        plugin.close()
+
+
 # --- invokes ---------------------------------------------------------------------------------------------------
 
 
@@ -290,6 +339,24 @@ def test_a_package_without_an_sdk_echoes_inputs_with_a_deterministic_id(home: Pa
         changed = check(stub, urn, {"length": 3}).inputs
         diff = stub.Diff(provider_pb2.DiffRequest(id=created.id, urn=urn, olds=created.properties, news=changed))
         assert diff.replaces == ["length"]  # terraform-provider-random: every attribute ForceNew
+    finally:
+        plugin.close()
+
+
+def test_dynamic_provider_stand_in(home: Path, plugin_env: dict[str, str]) -> None:
+    directory = install_dynamic_provider_stand_in(home)
+    assert directory.parent == home  # inside the throwaway PULUMI_HOME
+    plugin = Plugin(directory / "pulumi-resource-pulumi-python", plugin_env)
+    try:
+        stub = plugin.stub
+        assert stub.GetPluginInfo(empty_pb2.Empty()).version == "0.1.0"
+        answer = stub.Configure(provider_pb2.ConfigureRequest(args=struct({})))
+        assert not answer.supportsPreview and not answer.acceptSecrets  # as pulumi/dynamic/__main__.py answers
+        urn = "urn:pulumi:dev::proj::pulumi-python:dynamic/netkit:Eips::eips"
+        news = {"__provider": "pickled", "functionName": "fn", "egressIps": None}
+        assert plain(check(stub, urn, news).inputs) == news
+        created = stub.Create(provider_pb2.CreateRequest(urn=urn, properties=struct(news)))
+        assert plain(created.properties) == {**news, "id": created.id}
     finally:
         plugin.close()
 

@@ -89,8 +89,22 @@ def test_check_fills_defaults_names_and_documents() -> None:
     assert no_tags["tagsAll"] == {}
 
 
-def test_check_without_type_information_only_strips_nulls() -> None:
-    assert check("random:index/randomPet:RandomPet", "p", {"length": 2, "x": None}).inputs == {"length": 2}
+def test_check_of_a_provider_without_a_model_keeps_the_inputs() -> None:
+    assert check("random:index/randomPet:RandomPet", "p", {"length": 2, "x": None}).inputs == {"length": 2, "x": None}
+
+
+def test_the_engine_answers_a_preview_for_some_providers() -> None:
+    inputs = {"a": 1, "out": None}
+    assert (
+        planned_state.planned_outputs("preview", "pulumi-python:dynamic:Resource", "r", inputs, {"x": "str"}, "s", "r")[
+            1
+        ]
+        == inputs
+    )  # a dynamic provider does not support previews: its inputs are its planned state
+    unknown_config = planned_state.planned_outputs(
+        "preview", "aws:ec2/vpc:Vpc", "v", {"cidrBlock": "10.0.0.0/16"}, {"arn": "str"}, "s", "r", config_known=False
+    )
+    assert unknown_config == ("", {})
 
 
 def test_annotate_secrets_as_the_engine_does() -> None:
@@ -100,12 +114,19 @@ def test_annotate_secrets_as_the_engine_does() -> None:
 
 
 def test_preview_and_update_outputs() -> None:
-    computed = {"arn": "str", "mainRouteTableId": "str", "enableDnsHostnames": "bool", "tagsAll": "map"}
+    computed = {
+        "arn": "str",
+        "mainRouteTableId": "str",
+        "enableDnsHostnames": "bool",
+        "tagsAll": "map",
+        "region": "str",
+    }
     inputs = {"cidrBlock": "10.0.0.0/16", "tagsAll": {}, "__defaults": []}
-    preview = planned_state.preview_outputs(inputs, computed)
+    preview = planned_state.preview_outputs("aws:ec2/vpc:Vpc", inputs, computed, "eu-west-1")
     assert preview == {
         "cidrBlock": "10.0.0.0/16",
         "tagsAll": {},
+        "region": "eu-west-1",  # set by the plan (the provider's region)
         "arn": UNKNOWN,
         "mainRouteTableId": UNKNOWN,
         "enableDnsHostnames": UNKNOWN,
@@ -122,6 +143,36 @@ def test_preview_and_update_outputs() -> None:
     )
     assert role_id == "r-1234567" and role["arn"] == "arn:aws:iam::123456789012:role/r-1234567"
     assert json.dumps(role).count(UNKNOWN) == 0
+
+
+def test_update_outputs_never_invent_the_zone_mapping() -> None:
+    """Issue 17, in the model both engines use: an update keeps the AZ form the program gave, the other form only
+    from the fixtures' mapping, no AZ at all when AWS picks it (the same answer through `planned_outputs`)."""
+    computed = {"arn": "str", "availabilityZone": "str", "availabilityZoneId": "str"}
+
+    def zones(given: dict[str, str], mapping: dict[str, str] | None = None) -> dict[str, str]:
+        inputs = {"vpcId": "vpc-1", "cidrBlock": "10.0.1.0/24", **given}
+        _, outs = planned_state.update_outputs(
+            "aws:ec2/subnet:Subnet", "s", inputs, computed, "dev", "us-east-1", mapping
+        )
+        _, same = planned_state.planned_outputs(
+            "update", "aws:ec2/subnet:Subnet", "s", inputs, computed, "dev", "us-east-1", zone_mapping=mapping
+        )
+        assert same == outs
+        return {k: v for k, v in outs.items() if k in computed and k != "arn"}
+
+    assert zones({"availabilityZone": "us-east-1a"}) == {"availabilityZone": "us-east-1a"}
+    assert zones({"availabilityZoneId": "use1-az4"}) == {"availabilityZoneId": "use1-az4"}
+    assert zones({}) == {}
+    mapping = {"us-east-1a": "use1-az6", "us-east-1b": "use1-az4"}
+    assert zones({"availabilityZone": "us-east-1a"}, mapping) == {
+        "availabilityZone": "us-east-1a",
+        "availabilityZoneId": "use1-az6",
+    }
+    assert zones({"availabilityZoneId": "use1-az4"}, mapping) == {
+        "availabilityZone": "us-east-1b",
+        "availabilityZoneId": "use1-az4",
+    }
 
 
 def test_diff_decisions() -> None:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import sys
-import tempfile
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +29,7 @@ from google.protobuf import json_format, struct_pb2
 from ..provider_model import wire
 from .fixtures import Fixtures
 from .interpreter import resolve_interpreter
+from .masking import LAMBDA_FUNCTION, Masker, lambda_environment_secrets
 from .program_process import ProgramProcess, terminate_programs
 from .stack_config import DYNAMIC_PROVIDER_PACKAGES, StackConfig, provider_config
 
@@ -37,6 +38,7 @@ ACCOUNT_ID = wire.ACCOUNT_ID
 PARTITION = wire.PARTITION
 STACK_TYPE = "pulumi:pulumi:Stack"
 SHIM = Path(__file__).resolve().parent / "shim" / "run.py"
+_SECRET_MARK = wire.SECRET_SIG.encode()  # a record holding a value marked secret holds this
 DEFAULT_TIMEOUT = 600.0
 
 __all__ = [
@@ -52,13 +54,21 @@ __all__ = [
 
 class ProgramError(Exception):
     """The program failed, exited, timed out or logged an error; `program_traceback` holds its own traceback for
-    the user ("" when there is none), `stdout`/`stderr` what it printed."""
+    the user ("" when there is none), `stdout`/`stderr` what it printed, `hint` what to add to the fixtures file
+    (shown after the message)."""
 
-    def __init__(self, message: str, program_traceback: str = "", stdout: str = "", stderr: str = "") -> None:
+    def __init__(
+        self, message: str, program_traceback: str = "", stdout: str = "", stderr: str = "", hint: str = ""
+    ) -> None:
         super().__init__(message)
         self.program_traceback = program_traceback
         self.stdout = stdout
         self.stderr = stderr
+        self.hint = hint
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        return f"{message}\n{self.hint}" if self.hint else message
 
 
 class RecordedResource:
@@ -230,7 +240,13 @@ def _resource(record: dict[str, Any]) -> RecordedResource:
 
 
 def _job(
-    program_dir: Path, stack: str, mode: Mode, config: StackConfig, fixtures: Fixtures | None, fd: int
+    program_dir: Path,
+    stack: str,
+    mode: Mode,
+    config: StackConfig,
+    fixtures: Fixtures | None,
+    fd: int,
+    source_root: Path | None = None,
 ) -> dict[str, Any]:
     providers = provider_config(config)
     for key in config.secret_keys:  # secrets reach the default provider marked secret, as the engine sends them
@@ -249,14 +265,22 @@ def _job(
         "entry": str(main.parent if main.name == "__main__.py" else main),
         "fixtures": fixtures.to_job() if fixtures else {},
         "providerConfig": providers,
+        "sourceRoot": str(source_root.resolve()) if source_root is not None else "",
     }
 
 
 class _Collector:
     """Turns the shim's records into the ProgramRun, calling `on_resource` for each registration."""
 
-    def __init__(self, run: ProgramRun, on_resource: Callable[[RecordedResource], None] | None) -> None:
+    def __init__(
+        self,
+        run: ProgramRun,
+        on_resource: Callable[[RecordedResource], None] | None,
+        masker: Masker | None = None,
+        allow_patterns: Sequence[str] = (),
+    ) -> None:
         self.run, self.on_resource = run, on_resource
+        self.masker, self.allow_patterns = masker, allow_patterns
         self.by_urn: dict[str, RecordedResource] = {}
         self.errors: list[dict[str, Any]] = []
         self.done = False
@@ -264,6 +288,8 @@ class _Collector:
     def handle(self, line: bytes) -> None:
         record = json.loads(line)
         kind = record.get("kind")
+        if self.masker is not None:
+            self._learn_secrets(line, record)
         if kind == "resource":
             resource = _resource(record)
             self.run.resources.append(resource)
@@ -283,10 +309,32 @@ class _Collector:
         elif kind == "done":
             self.done = True
 
+    def _learn_secrets(self, line: bytes, record: dict[str, Any]) -> None:
+        """Secrets the check must never print: invoke arguments marked secret (the shim reports them), values
+        marked secret in inputs and outputs, and what lambda-env-no-secrets finds in a function's environment."""
+        assert self.masker is not None
+        kind = record.get("kind")
+        if kind == "secrets":
+            self.masker.add(record.get("values") or [])
+            return
+        if kind not in ("resource", "outputs"):
+            return
+        if _SECRET_MARK in line:
+            self.masker.add_marked(record.get("inputs"))
+            self.masker.add_marked(record.get("outputs"))
+        if record.get("type") == LAMBDA_FUNCTION and isinstance(record.get("inputs"), dict):
+            self.masker.add(lambda_environment_secrets(record["inputs"], self.allow_patterns))
+
 
 def _describe_exit(code: int) -> str:
+    if code == -signal.SIGINT:
+        return "was stopped by SIGINT (Ctrl-C)"
     if code < 0:
-        return f"was killed by signal {-code}"
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"was killed by {name}" + (" (out of memory?)" if code == -signal.SIGKILL else "")
     return f"ended the process with exit status {code} (os._exit, or a crash)"
 
 
@@ -299,12 +347,17 @@ def run_program(
     timeout: float = DEFAULT_TIMEOUT,
     fixtures: Fixtures | None = None,
     on_resource: Callable[[RecordedResource], None] | None = None,
+    source_root: Path | None = None,
+    masker: Masker | None = None,
+    allow_patterns: Sequence[str] = (),
 ) -> ProgramRun:
     """Run the program once in its own process and return what it registered, in registration order.
 
     Raises ProgramLoadError (no usable interpreter) or ProgramError (the program raised, exited, logged an error,
     called a lookup that cannot be answered in update mode, registered a duplicate URN, or did not finish within
-    `timeout` seconds). The child process is always gone when this returns or raises."""
+    `timeout` seconds). The child process is always gone when this returns or raises. `source_root`: each
+    resource's source is its first stack frame inside this directory (the scanned repository) that is not an
+    installed package, else the SDK's source position."""
     program_dir = Path(program_dir)
     interpreter = resolve_interpreter(config.root.resolve(), program_dir.resolve(), config.runtime_options)
     run = ProgramRun(
@@ -315,43 +368,51 @@ def run_program(
         notes=list(config.notes),
         interpreter=interpreter.python,
     )
-    collector = _Collector(run, on_resource)
+    collector = _Collector(run, on_resource, masker, allow_patterns)
     read_fd, write_fd = os.pipe()
     env = interpreter.environ(os.environ)
     env["PULUMI_CONFIG"] = json.dumps(config.values)
     env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(config.secret_keys)
     env["PYTHONUNBUFFERED"] = "1"
     env["NETKIT_OFFLINE_PARENT"] = str(os.getpid())
-    with tempfile.TemporaryDirectory(prefix="netkit-offline-") as scratch:
-        job_file = Path(scratch) / "job.json"
-        job = _job(program_dir, stack, mode, config, fixtures, write_fd)
-        job_file.write_text(json.dumps(job, default=str))
-        # The CLI runs the program in its program directory (Pulumi.yaml's `main` when that is a directory).
-        cwd = Path(job["entry"]) if Path(job["entry"]).is_dir() else program_dir.resolve()
-        try:
-            process = ProgramProcess([interpreter.python, "-u", str(SHIM), str(job_file)], cwd, env, (write_fd,))
-        except OSError as exc:
-            os.close(read_fd)
-            raise ProgramError(f"cannot start the program's interpreter {interpreter.python}: {exc}") from None
-        finally:
-            os.close(write_fd)
-        try:
-            timed_out = _pump(read_fd, collector, time.monotonic() + timeout)
-            if timed_out:
-                process.kill()
-                raise ProgramError(
-                    f"the program did not finish within the timeout of {timeout:g} seconds (--timeout) and was stopped",
-                    stdout=process.stdout(),
-                    stderr=process.stderr(),
-                )
-            code = process.wait(timeout=30)
-        except BaseException:
+    job = _job(program_dir, stack, mode, config, fixtures, write_fd, source_root)
+    # The CLI runs the program in its program directory (Pulumi.yaml's `main` when that is a directory).
+    cwd = Path(job["entry"]) if Path(job["entry"]).is_dir() else program_dir.resolve()
+    try:
+        # The job goes on stdin: it holds config values (secret ones too) that are never written to a file.
+        stdin = json.dumps(job, default=str).encode()
+        process = ProgramProcess([interpreter.python, "-u", str(SHIM)], cwd, env, (write_fd,), stdin=stdin)
+    except OSError as exc:
+        os.close(read_fd)
+        raise ProgramError(f"cannot start the program's interpreter {interpreter.python}: {exc}") from None
+    finally:
+        os.close(write_fd)
+    try:
+        timed_out = _pump(read_fd, collector, time.monotonic() + timeout)
+        if timed_out:
             process.kill()
-            raise
-        finally:
-            os.close(read_fd)
+            raise ProgramError(
+                f"the program did not finish within the timeout of {timeout:g} seconds (--timeout) and was stopped",
+                stdout=process.stdout(),
+                stderr=process.stderr(),
+            )
+        code = process.wait(timeout=30)
+    except ProgramError as exc:
+        if masker is not None:
+            masker.scrub(exc)  # in place: the error is printed, so it carries no secret
+        raise
+    except BaseException:
+        process.kill()
+        raise
+    finally:
+        os.close(read_fd)
     run.stdout, run.stderr = process.stdout(), process.stderr()
-    _raise_for(collector, code, run)
+    try:
+        _raise_for(collector, code, run, config)
+    except ProgramError as exc:
+        if masker is not None:
+            masker.scrub(exc)  # in place: the error is printed, so it carries no secret
+        raise
     return run
 
 
@@ -375,13 +436,18 @@ def _pump(read_fd: int, collector: _Collector, deadline: float) -> bool:
                 collector.handle(line)
 
 
-def _raise_for(collector: _Collector, code: int, run: ProgramRun) -> None:
+def _raise_for(collector: _Collector, code: int, run: ProgramRun, config: StackConfig) -> None:
     output = {"stdout": run.stdout, "stderr": run.stderr}
     if collector.errors:
         first = collector.errors[0]
         message = first["message"]
         if first.get("reason") == "log":
             message = f"the program logged an error (pulumi.log.error), which fails a real preview: {message}"
-        raise ProgramError(message, first.get("traceback", ""), **output)
+        key = first.get("configKey")
+        if isinstance(key, str) and first.get("missing"):
+            message += f" (set it in Pulumi.{run.stack}.yaml or with --config {key}=VALUE)"
+        elif isinstance(key, str):
+            message += f" (its value comes from {config.source_of(key)})"
+        raise ProgramError(message, first.get("traceback", ""), hint=first.get("hint", ""), **output)
     if not collector.done:
         raise ProgramError(f"the program {_describe_exit(code)} before it finished", **output)

@@ -36,8 +36,8 @@ from types import TracebackType
 from typing import Any
 
 import grpc
-import yaml
 
+from .files import parse_yaml, read_text
 from .protos import analyzer_pb2, analyzer_pb2_grpc
 
 MANIFEST = "PulumiPolicy.yaml"
@@ -115,16 +115,13 @@ class PackLaunch:
 def read_manifest(pack_dir: Path) -> dict[str, Any]:
     """PulumiPolicy.yaml as a mapping; any problem with it is one clear PolicyPackError."""
     manifest = pack_dir / MANIFEST
+    if pack_dir.exists() and not pack_dir.is_dir():
+        raise PolicyPackError(f"policy pack {pack_dir} is a file; pass the directory holding {MANIFEST}")
     if not pack_dir.is_dir():
         raise PolicyPackError(f"policy pack directory {pack_dir} does not exist")
     if not manifest.is_file():
         raise PolicyPackError(f"no policy pack in {pack_dir}: {MANIFEST} is missing")
-    try:
-        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyPackError(f"cannot read {manifest}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise PolicyPackError(f"{manifest} is not valid YAML ({type(exc).__name__})") from None
+    data = parse_yaml(read_text(manifest, PolicyPackError), str(manifest), PolicyPackError)  # line and column
     if not isinstance(data, dict):
         raise PolicyPackError(f"{manifest} must hold a mapping (runtime, version, description)")
     return data

@@ -26,6 +26,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from .files import parse_json, read_text
 from .pack_process import PolicyPackError
 from .protos import analyzer_pb2
 
@@ -69,10 +70,7 @@ def parse_policy_config(text: str, source: str = "policy config") -> tuple[dict[
     """`parsePolicyPackConfig`: entries by name, and warnings (ESC environments cannot be resolved offline)."""
     if not text.strip():
         return {}, []
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PolicyConfigError(f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    data = parse_json(text, source, PolicyConfigError)
     if not isinstance(data, dict):
         raise PolicyConfigError(f"{source} must be a JSON object keyed by policy name")
     warnings: list[str] = []
@@ -105,15 +103,7 @@ def load_policy_config(path: Path | None) -> tuple[dict[str, PolicyConfigEntry],
     """The file's entries (none without a file); unreadable or malformed files are a PolicyConfigError."""
     if path is None:
         return {}, []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyConfigError(f"policy config {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise PolicyConfigError(f"policy config {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise PolicyConfigError(f"cannot read policy config {path}: {exc.strerror}") from None
-    return parse_policy_config(text, f"policy config {path}")
+    return parse_policy_config(read_text(path, PolicyConfigError, "policy config"), f"policy config {path}")
 
 
 def _apply(result: dict[str, PolicyConfigEntry], given: Mapping[str, PolicyConfigEntry]) -> None:
@@ -158,7 +148,7 @@ def _describe(error: Any) -> str:
         "minItems": f"must have at least {expected} items",
         "maxItems": f"must have at most {expected} items",
         "uniqueItems": "must not repeat items",
-        "format": f"must be a {expected}",
+        "format": "must be a valid regular expression" if expected == "regex" else f"must be a {expected}",
     }
     return f"{subject} {words.get(validator, f'does not satisfy the schema ({validator})')}"
 
@@ -187,7 +177,9 @@ def validation_errors(policies: Iterable[Any], result: Mapping[str, PolicyConfig
             continue
         entry = result.get(policy.name)
         props = (entry.properties if entry else None) or {}
-        validator = jsonschema.Draft7Validator(schema)
+        # Formats are checked, as gojsonschema (the engine's validator) checks them: an `allowPatterns` entry that
+        # does not compile is refused here, not turned into a policy that cannot decide.
+        validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
         errors.extend(f"{policy.name}: {_describe(e)}" for e in validator.iter_errors(props))
     return sorted(errors)
 

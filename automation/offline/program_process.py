@@ -1,9 +1,14 @@
-"""The program's child process: its own process group, a parent-death signal, captured output, always killed.
+"""The program's child process: its own session, captured output, the job on stdin, always stopped with all it
+started.
 
-Every child started here is registered until it has been reaped; `terminate_programs()` kills them all and is what a
-signal handler of the CLI calls (it is also run at interpreter exit). On Linux the child asks the kernel to SIGKILL
-it when the process that started it dies (prctl PR_SET_PDEATHSIG, first thing in the shim), so even a SIGKILL of
-the check leaves nothing running.
+The process started here is the engine shim's keeper (shim/keeper.py): on Linux a child subreaper that runs the
+program below it and, when asked to stop (SIGTERM) or when the program ends, kills every process the program
+started, also those in a new session or re-parented; it gets SIGTERM from the kernel when this process dies
+(PR_SET_PDEATHSIG), so even a SIGKILL of the check leaves nothing running. Stopping is SIGTERM to the keeper, a
+short grace for it to clean up, then SIGKILL of the whole process group (all there is elsewhere than Linux).
+
+Every child started here is registered until it has been reaped; `terminate_programs()` stops them all and is what
+a signal handler of the CLI calls (it is also run at interpreter exit).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 MAX_CAPTURE = 2_000_000  # characters kept of each of the program's stdout and stderr
+STOP_GRACE = 3.0  # seconds the keeper has to end the program's processes after SIGTERM, before SIGKILL
 
 _live: set[subprocess.Popen[bytes]] = set()
 _lock = threading.Lock()
@@ -49,19 +55,32 @@ class _Capture:
 
     def text(self) -> str:
         self.thread.join(timeout=5)
-        text = "".join(self.parts)[:MAX_CAPTURE]
-        return text + ("\n[output truncated]\n" if self.truncated else "")
+        text = "".join(self.parts)
+        if self.size <= MAX_CAPTURE and not self.truncated:
+            return text
+        # Cut at the last whole line: a line cut short could hold part of a secret that masking cannot recognize.
+        kept = text[:MAX_CAPTURE]
+        return kept[: kept.rfind("\n") + 1] + "[output truncated]\n"
 
 
 class ProgramProcess:
     """One running program: `pid`, `returncode`, captured `stdout()`/`stderr()`, `kill()`; unregisters on wait."""
 
-    def __init__(self, args: Sequence[str], cwd: Path, env: Mapping[str, str], pass_fds: Sequence[int] = ()) -> None:
+    def __init__(
+        self,
+        args: Sequence[str],
+        cwd: Path,
+        env: Mapping[str, str],
+        pass_fds: Sequence[int] = (),
+        stdin: bytes | None = None,
+    ) -> None:
+        """`stdin`: bytes the process reads on its stdin (the job: it holds config values, which are never written
+        to a file), written from a thread so a large job cannot block the start."""
         self.popen = subprocess.Popen(
             list(args),
             cwd=cwd,
             env=dict(env),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             pass_fds=tuple(pass_fds),
@@ -72,6 +91,8 @@ class ProgramProcess:
         )
         with _lock:
             _live.add(self.popen)
+        if stdin is not None:
+            threading.Thread(target=_feed, args=(self.popen.stdin, stdin), daemon=True).start()
         self._out = _Capture(self.popen.stdout)
         self._err = _Capture(self.popen.stderr)
 
@@ -102,10 +123,8 @@ class ProgramProcess:
         return code
 
     def kill(self) -> None:
-        """SIGKILL the program's whole process group and reap it."""
-        _kill_group(self.popen)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=10)
+        """Stop the program and everything it started (the keeper's SIGTERM, then SIGKILL of the group), reap it."""
+        _stop([self.popen])
         self._forget()
 
     def stdout(self) -> str:
@@ -125,6 +144,39 @@ class ProgramProcess:
                     stream.close()
 
 
+def _feed(stream: object, data: bytes) -> None:
+    with contextlib.suppress(OSError, ValueError):  # the process died before it read everything
+        stream.write(data)  # type: ignore[attr-defined]
+    with contextlib.suppress(OSError, ValueError):
+        stream.close()  # type: ignore[attr-defined]
+
+
+def _stop(popens: Sequence[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each keeper (it kills all below it and exits), a short grace, then SIGKILL of each process group
+    while its leader is not yet reaped (so the group id cannot have been reused; elsewhere than Linux this is what
+    reaches the program's children), and reap."""
+    for popen in popens:
+        if popen.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(popen.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    for popen in popens:
+        while popen.returncode is None and not _exited(popen.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if popen.returncode is None:
+            _kill_group(popen)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            popen.wait(timeout=10)
+
+
+def _exited(pid: int) -> bool:
+    """The process has exited (it may not be reaped yet: WNOWAIT leaves it for Popen.wait)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None
+    except ChildProcessError:
+        return True
+
+
 def _kill_group(popen: subprocess.Popen[bytes], leader: bool = True) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(popen.pid, signal.SIGKILL)
@@ -138,11 +190,7 @@ def terminate_programs() -> None:
     with _lock:
         live = list(_live)
         _live.clear()
-    for popen in live:
-        _kill_group(popen)
-    for popen in live:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            popen.wait(timeout=5)
+    _stop(live)
 
 
 def running_programs() -> list[int]:

@@ -1,4 +1,5 @@
-"""The check report and its three renderings: JSON (the contract), SARIF 2.1.0 (sarif.py) and text (text_report.py).
+"""The check report and its JSON form (the contract); the other renderings build on it: SARIF 2.1.0 (sarif.py) and
+text (text_report.py). Imports go one way: those modules import this one, never the reverse.
 
 Nothing here prints a config value or a resource property: only URNs, names, file positions, policy names and policy
 messages (which name variables, never values), so secrets cannot leak through a report.
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from google.protobuf import json_format
 from netkit_core.cost import CostEstimate, estimate_for_resources
-from rich.console import Console
 
 from .analyzer import NotRun, PolicyMeta, Suppressed, Violation
 from .engine import RecordedResource
@@ -118,6 +118,8 @@ class Report:
             "cost": {
                 "monthly_total": self.cost.monthly_total,
                 "region": self.cost.region,
+                "prices_region": self.cost.prices_region,
+                "uncounted": list(self.cost.uncounted),
                 "lines": [
                     {"item": c.item, "count": c.count, "monthly_each": c.monthly_each, "monthly": c.monthly}
                     for c in self.cost.lines
@@ -148,7 +150,14 @@ def as_graph(resources: list[RecordedResource]) -> Graph:
     """The policies' graph view of a recorded run (the same view the pack builds from the analyzer request)."""
     from netkit_core.graph import Graph, Res
 
-    return Graph(Res(r.urn, r.type, r.name, _props(r), r.property_dependencies, r.parent) for r in resources)
+    return Graph(
+        Res(r.urn, r.type, r.name, _state(r), r.property_dependencies, r.parent, inputs=_props(r)) for r in resources
+    )
+
+
+def _state(resource: RecordedResource) -> dict[str, Any]:
+    """What AnalyzeStack sees: the planned or final state (ids known in an update), else the inputs."""
+    return _plain(json_format.MessageToDict(resource.outputs)) if resource.custom else _props(resource)
 
 
 def capacity_rows(resources: list[RecordedResource], config: dict[str, Any] | None = None) -> list[SubnetCapacityRow]:
@@ -165,20 +174,21 @@ def capacity_rows(resources: list[RecordedResource], config: dict[str, Any] | No
 def cost_estimate(resources: list[RecordedResource], environment: str, region: str = "") -> CostEstimate:
     """Inputs merged with known outputs (an EIP's allocationId tells a NAT's own address from a BYO one)."""
     items = [(r.type, {**_props(r), **_plain(json_format.MessageToDict(r.outputs))}) for r in resources]
-    return estimate_for_resources(items, environment=environment, region=region)
+    hidden = [f"{r.name} ({r.type})" for r in resources if r.remote]  # children created by a provider plugin
+    return estimate_for_resources(items, environment=environment, region=region, hidden_components=hidden)
 
 
 def render_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2)
 
 
-def render_sarif(report: Report, policy_descriptions: dict[str, str] | None = None) -> str:
-    from .sarif import sarif_document
-
-    return json.dumps(sarif_document(report, policy_descriptions), indent=2)
-
-
-def render_text(report: Report, console: Console, verbose: bool = False) -> None:
-    from .text_report import render
-
-    render(report, console, verbose=verbose)
+def error_document(message: str, exit_code: int, detail: str = "", hint: str = "") -> dict[str, Any]:
+    """What `--format json` prints when the check could not report (exit 2, or 130/143 when interrupted): the same
+    one line as stderr (`message`), so a CI step parsing stdout always gets a JSON document; `detail` is the
+    program's own traceback or the pack's stderr, `hint` a fixture entry to add."""
+    error: dict[str, Any] = {"message": message, "exit_code": exit_code}
+    if detail:
+        error["detail"] = detail
+    if hint:
+        error["hint"] = hint
+    return {"error": error}

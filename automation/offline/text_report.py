@@ -61,7 +61,7 @@ def _program_output(console: Console, label: str, output: str) -> None:
         console.print(_indented(Text("| ") + Text(line), 2))
 
 
-def render(report: Report, console: Console, verbose: bool = False) -> None:
+def render_text(report: Report, console: Console, verbose: bool = False) -> None:
     metas: dict[str, PolicyMeta] = {m.name: m for m in report.rules}
     _program_output(console, "stdout", report.program_stdout)
     _program_output(console, "stderr", report.program_stderr)
@@ -116,10 +116,9 @@ def _capacity(report: Report, console: Console) -> None:
 
 def _cost(report: Report, console: Console) -> None:
     cost = report.cost
-    if not cost.lines:
+    if not cost.lines and not cost.uncounted:
         return
-    region = f", {cost.region}" if cost.region else ""
-    table = Table(title=f"Fixed networking cost: ${cost.monthly_total:,.2f}/month (list prices{region})")
+    table = Table(title=f"Fixed networking cost: ${cost.monthly_total:,.2f}/month ({cost.prices_region} list prices)")
     for column in ("item", "count", "each/month", "total/month"):
         table.add_column(column, overflow="fold")
     for line in cost.lines:

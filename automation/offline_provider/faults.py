@@ -1,8 +1,12 @@
 """Faults for tests, from the environment: NETKIT_OFFLINE_FAULTS = JSON
-`{"<resource name>": {"create"|"update"|"delete": "hang" | "fail" | "slow:<seconds>"}}` (the resource name is the
-URN's name). Faults apply to real operations only, never to a preview.
+`{"<resource name>": {"create"|"update"|"delete": "hang" | "hang-uncancellable" | "fail" | "slow:<seconds>"}}` (the
+resource name is the URN's name). Faults apply to real operations only, never to a preview.
 
 - "hang": the operation waits until the engine calls Cancel (then fails as canceled) or the process dies;
+- "hang-uncancellable": the operation ignores Cancel, as the AWS provider's in-flight creates do (the create goes on
+  in AWS and the provider keeps waiting for it): the engine's first SIGINT does not end it, only the provider
+  process being stopped (SIGINT/SIGTERM: the engine closing its plugins after a second SIGINT; then it fails) or
+  dying;
 - "fail": the operation fails with an error naming the fault;
 - "slow:<s>": the operation waits s seconds (ended early by Cancel) and then succeeds.
 """
@@ -16,6 +20,7 @@ from collections.abc import Mapping
 
 FAULTS_ENV = "NETKIT_OFFLINE_FAULTS"
 OPERATIONS = ("create", "update", "delete")
+FIXED_FAULTS = ("hang", "hang-uncancellable", "fail")
 
 
 class FaultError(Exception):
@@ -36,8 +41,11 @@ def parse_faults(text: str | None) -> dict[str, dict[str, str]]:
         for operation, fault in operations.items():
             if operation not in OPERATIONS:
                 raise ValueError(f"{FAULTS_ENV}: unknown operation {operation!r} (expected create, update, delete)")
-            if not isinstance(fault, str) or not (fault in ("hang", "fail") or _seconds(fault) is not None):
-                raise ValueError(f"{FAULTS_ENV}: fault of {name}.{operation} must be hang, fail or slow:<seconds>")
+            if not isinstance(fault, str) or not (fault in FIXED_FAULTS or _seconds(fault) is not None):
+                raise ValueError(
+                    f"{FAULTS_ENV}: fault of {name}.{operation} must be hang, hang-uncancellable, fail or "
+                    "slow:<seconds>"
+                )
         plan[str(name)] = {str(k): str(v) for k, v in operations.items()}
     return plan
 
@@ -53,11 +61,13 @@ def _seconds(fault: str) -> float | None:
 
 
 class Faults:
-    """The plan and the provider's cancel signal."""
+    """The plan, the provider's cancel signal (the engine's Cancel) and its stop signal (the process is told to
+    stop: server.py sets `stopping` on SIGINT/SIGTERM)."""
 
     def __init__(self, plan: Mapping[str, Mapping[str, str]], cancelled: threading.Event) -> None:
         self.plan = plan
         self.cancelled = cancelled
+        self.stopping = threading.Event()
 
     @classmethod
     def from_environment(cls, cancelled: threading.Event) -> Faults:
@@ -73,6 +83,12 @@ class Faults:
         if fault == "hang":
             self.cancelled.wait()
             raise FaultError(f"{operation} of {name} was canceled while hanging (fault injected by {FAULTS_ENV})")
+        if fault == "hang-uncancellable":
+            self.stopping.wait()
+            raise FaultError(
+                f"{operation} of {name} was still waiting (Cancel ignored) when the provider was stopped "
+                f"(fault injected by {FAULTS_ENV})"
+            )
         seconds = _seconds(fault) or 0.0
         if self.cancelled.wait(seconds):
             raise FaultError(f"{operation} of {name} was canceled (fault injected by {FAULTS_ENV})")

@@ -24,6 +24,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..provider_model.planned_state import DYNAMIC_PACKAGE
 from .server import PACKAGE_ENV, VERSION_ENV
 
 ROOT = Path(__file__).resolve().parents[2]  # the directory holding the `automation` package
@@ -31,6 +32,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$")
 # Packages the language host knows carry no plugin (main.go packagesWithoutPlugins).
 PACKAGES_WITHOUT_PLUGINS = frozenset({"pulumi-policy", "pulumi-esc-sdk"})
+DYNAMIC_VERSION = "0.1.0"  # what pulumi/dynamic/__main__.py GetPluginInfo reports
 
 # Run in the program's interpreter: every distribution with its version and its pulumi-plugin.json, if any (the same
 # lookup as the language host's pulumiPluginJSONPathsScript).
@@ -100,6 +102,24 @@ def install_offline_plugins(pulumi_home: Path, packages: Iterable[tuple[str, str
         temporary.chmod(0o755)
         os.replace(temporary, launcher)
         partial.unlink()
+
+
+def install_dynamic_provider_stand_in(pulumi_home: Path, python: str | None = None) -> Path:
+    """Stand in for Pulumi's dynamic provider (`pulumi-resource-pulumi-python`, which runs a program's
+    `pulumi.dynamic.ResourceProvider` code, calling real clouds in an update) and return the directory to put FIRST
+    on the CLI's PATH. The plugin cache cannot do it: the CLI takes this "bundled" plugin from PATH, else from
+    beside its own executable, and never from PULUMI_HOME (sdk/go/common/workspace/plugins.go IsPluginBundled,
+    getPluginInfoAndPath). The stand-in answers Configure as the dynamic provider does (no preview support)."""
+    directory = Path(pulumi_home) / "netkit-offline-path"
+    directory.mkdir(parents=True, exist_ok=True)
+    launcher = directory / f"pulumi-resource-{DYNAMIC_PACKAGE}"
+    text = launcher_text(DYNAMIC_PACKAGE, DYNAMIC_VERSION, python or sys.executable)
+    if not launcher.is_file() or launcher.read_text(encoding="utf-8") != text:
+        temporary = launcher.with_name(launcher.name + ".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.chmod(0o755)
+        os.replace(temporary, launcher)
+    return directory
 
 
 def _plugin_version(version: str) -> str | None:

@@ -17,7 +17,7 @@ import json
 import re
 from pathlib import Path
 
-from automation.provider_model.sdk_types import args_class, input_shapes, output_shapes
+from ..provider_model.sdk_types import args_class, input_shapes, output_shapes
 
 _TABLE = re.compile(r'resource_modules="""(.*?)"""', re.DOTALL)
 

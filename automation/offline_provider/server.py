@@ -14,12 +14,14 @@ Answers, as pulumi-aws (a muxed pulumi-terraform-bridge provider) gives them:
   pkg/tfbridge/provider.go Configure, and the plugin-framework one). So the engine strips secrets and resource
   references before Check/Diff/Create/Update (and keeps the secret bit itself) and sends Create with preview=true
   in a preview;
-- Check, Create, Update, Diff: provider_model (check, planned_state, diff);
+- Check, Create, Update, Diff: provider_model (check, planned_state, diff); Create never invents an AZ: the state
+  holds the form the program gave, the other form only from the fixtures' getAvailabilityZones `names` + `zoneIds`
+  (provider_model.zones, as the in-process engine);
 - Read: the state it is given (no drift offline); Delete: nothing to delete;
-- Invoke: account/region facts, exact computations (getPolicyDocument, getArn, getServicePrincipal) and lookups from
-  the fixtures file `netkit check --fixtures` reads (env NETKIT_OFFLINE_FIXTURES); a lookup without a fixture
-  fails naming the entry to add (the engine rejects unknowns in an invoke result:
-  provider_plugin.go Invoke RejectUnknowns);
+- Invoke: the fixtures file `netkit check --fixtures` reads (env NETKIT_OFFLINE_FIXTURES) first, then
+  account/region facts (getAvailabilityZones without `zoneIds`: the account's AZ ids are not a fact) and exact
+  computations (getPolicyDocument, getArn, getServicePrincipal); a lookup without a fixture fails naming the entry
+  to add (the engine rejects unknowns in an invoke result: provider_plugin.go Invoke RejectUnknowns);
 - Cancel: ends every operation held by a fault (faults.py); GetMapping(s): no mappings.
 
 Property values travel as protobuf Structs and are handled in their wire form (the unknown sentinel kept as the
@@ -44,12 +46,11 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from automation.offline.shim import lookups
-from automation.provider_model import planned_state, policy_document
-from automation.provider_model.check import check
-from automation.provider_model.diff import diff
-from automation.provider_model.wire import unwrap_secrets
-
+from ..offline.shim import lookups
+from ..provider_model import planned_state, policy_document, zones
+from ..provider_model.check import DEFAULTS_KEY, check
+from ..provider_model.diff import diff
+from ..provider_model.wire import unwrap_secrets
 from .faults import FaultError, Faults
 from .sdk_lookup import type_info
 
@@ -90,7 +91,7 @@ def _load_fixtures() -> dict[str, Any]:
     path = os.environ.get(FIXTURES_ENV)
     if not path:
         return {}
-    from automation.offline.fixtures import load_fixtures
+    from ..offline.fixtures import load_fixtures
 
     return load_fixtures(path).to_job()
 
@@ -151,6 +152,10 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
             if isinstance(value, str) and value[:1] in "[{":
                 with contextlib.suppress(ValueError):
                     self.config[key] = json.loads(value)
+        if self.package == planned_state.DYNAMIC_PACKAGE:
+            # The dynamic provider's own answer (pulumi/dynamic/__main__.py Configure): no preview support, so the
+            # engine plans its creates as their inputs.
+            return provider_pb2.ConfigureResponse(acceptSecrets=False)
         return provider_pb2.ConfigureResponse(
             acceptSecrets=False,
             supportsPreview=True,
@@ -210,12 +215,14 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
         inputs = to_py(request.properties)
         _, computed, _ = type_info(type_token)
         if request.preview:
-            planned = planned_state.preview_outputs(inputs, computed)
+            planned = planned_state.preview_outputs(type_token, inputs, computed, self.region)
             return provider_pb2.CreateResponse(id="", properties=to_struct(planned))
 
         def create() -> Any:
             self.faults.apply(name, "create")
-            rid, outputs = planned_state.update_outputs(type_token, name, inputs, computed, stack, self.region)
+            # The AZ as the program gave it, its other form only from the fixtures' getAvailabilityZones (issue 17).
+            mapping = zones.zone_mapping(self.fixtures.get("invokes") or [], self.region)
+            rid, outputs = planned_state.update_outputs(type_token, name, inputs, computed, stack, self.region, mapping)
             return provider_pb2.CreateResponse(id=rid, properties=to_struct(outputs))
 
         return self._guard(context, create)
@@ -234,7 +241,7 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
         def update() -> Any:
             if not request.preview:
                 self.faults.apply(name, "update")
-            outputs = {**olds, **{k: v for k, v in news.items() if not k.startswith("__")}}
+            outputs = {**olds, **{k: v for k, v in news.items() if k != DEFAULTS_KEY}}
             return provider_pb2.UpdateResponse(properties=to_struct(outputs))
 
         return self._guard(context, update)
@@ -260,6 +267,9 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def _answer(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
         region = str(args.get("region") or self.region)
+        answer = lookups.match_fixture(self.fixtures.get("invokes") or [], token, args)
+        if answer is not None:  # a fixture answers before a fact (the account's AZ ids are not a fact)
+            return answer
         fact = lookups.facts(token, region, planned_state.zone_id_prefix(region))
         if fact is not None:
             return dict(fact)
@@ -269,9 +279,6 @@ class OfflineProvider(provider_pb2_grpc.ResourceProviderServicer):
             return dict(lookups.parse_arn(str(args.get("arn", ""))))
         if token == "aws:index/getServicePrincipal:getServicePrincipal":
             return dict(lookups.service_principal(args, region))
-        answer = lookups.match_fixture(self.fixtures.get("invokes") or [], token, args)
-        if answer is not None:
-            return answer
         raise LookupError(
             f"the program calls provider function {token}, a lookup of existing infrastructure the offline provider "
             f"cannot answer; add an entry to the fixtures file ({FIXTURES_ENV} / --fixtures FILE):\n"
@@ -308,6 +315,7 @@ def serve(package: str, version: str) -> None:
 
     def stop(signum: int, frame: Any) -> None:
         provider.cancelled.set()  # an operation held by a fault returns at once
+        provider.faults.stopping.set()  # ... a "hang-uncancellable" one too: it ignores Cancel, not the process's end
         stopping.set()
 
     signal.signal(signal.SIGINT, stop)

@@ -6,6 +6,7 @@ place for both engines (DESIGN.md section 9).
 - `planned_state`: the outputs of Create: in a preview the checked inputs plus every computed output unknown, in an
   update deterministic ids, ARNs, addresses and the documented values of computed attributes;
 - `diff`: Diff's changes and replace decisions;
+- `zones`: an update's AZ values: the form the program gave, the other only from the fixtures' mapping (issue 17);
 - `sdk_types`: which properties a type has and which are computed, read from the provider's Python SDK classes;
 - `policy_document`: `aws.iam.getPolicyDocument` computed exactly;
 - `wire`: the wire form of property values (unknown sentinel, secret and resource signatures).

@@ -78,11 +78,14 @@ def check(
     olds = olds or {}
     config = provider_config or {}
     shapes = input_shapes or {}
+    bridged = type_token.startswith("aws:")
+    if not bridged:  # no model of this provider's Check: its inputs as the engine sends them
+        return CheckResult(dict(news))
+    # The bridge unmarshals the new inputs with SkipNulls (provider.go Check).
     inputs = {k: v for k, v in news.items() if v is not None and not k.startswith("__")}
     failures: list[tuple[str, str]] = []
-    bridged = type_token.startswith("aws:")
 
-    if bridged and "tags" in shapes and "tagsAll" in (output_shapes or {}):
+    if "tags" in shapes and "tagsAll" in (output_shapes or {}):
         all_tags = merged_tags(inputs.get("tags"), config)
         inputs["tagsAll"] = {} if all_tags is None else all_tags
 
@@ -110,11 +113,10 @@ def check(
         inputs[prop] = value
         defaults.append(prop)
 
-    if bridged and shapes.get("name") is not None and "name" not in inputs and "namePrefix" not in inputs:
+    if shapes.get("name") is not None and "name" not in inputs and "namePrefix" not in inputs:
         default("name", autoname(name, seed or name))
     for prop, value in TF_DEFAULTS.get(type_token, {}).items():
         if prop not in inputs and value not in (False, 0, ""):
             default(prop, value)
-    if bridged:
-        inputs[DEFAULTS_KEY] = sorted(defaults)
+    inputs[DEFAULTS_KEY] = sorted(defaults)
     return CheckResult(inputs, failures)

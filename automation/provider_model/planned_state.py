@@ -6,13 +6,16 @@
   (pulumi/pulumi pkg/resource/deploy/step_generator.go). Which attributes are computed comes from the provider SDK
   (sdk_types.output_shapes: the outputs the provider always sets).
 - Update: deterministic ids (`<AWS prefix>-<17 hex>`), ARNs, names and addresses derived from the stack, type and
-  name; computed attributes take the values AWS reports (schema.CREATED_VALUES), else a plausible AWS-shaped value.
+  name; computed attributes take the values AWS reports (schema.CREATED_VALUES), else a plausible AWS-shaped value;
+  the AZ never made up: as the program gave it, its other form only from the fixtures' mapping (zones.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from . import zones
 from .schema import CREATED_VALUES
 from .wire import ACCOUNT_ID, PARTITION, UNKNOWN, digest
 
@@ -127,10 +130,6 @@ def _plausible(prop: str, shape: str, type_token: str, name: str, seed: str, reg
         return ACCOUNT_ID
     if prop in ("region", "serviceRegion"):
         return region
-    if prop == "availabilityZone":
-        return f"{region}a"
-    if prop == "availabilityZoneId":
-        return f"{zone_id_prefix(region)}-az1"
     if "ipv6" in prop.lower():
         return ""  # AWS reports no IPv6 block/association unless the program asked for one
     if prop in ID_OUTPUT_PREFIXES:
@@ -218,10 +217,27 @@ def _arn(type_token: str, rid: str, label: str, region: str, outs: dict[str, Any
     return f"arn:{PARTITION}:{module_of(type_token)}:{region}:{ACCOUNT_ID}:{label}"
 
 
-def preview_outputs(inputs: dict[str, Any], computed: dict[str, str]) -> dict[str, Any]:
-    """Create with preview: the checked inputs, every computed output the program did not set unknown, the id
-    unknown (pulumi-terraform-bridge pkg/tfbridge/provider.go Create -> diff.ProposedState)."""
-    outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
+def _state_of(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The inputs a new state starts from: everything but the bridge's `__defaults` bookkeeping (which stays in the
+    inputs; a dynamic provider's `__provider` is kept in its outputs: pulumi/dynamic/__main__.py Create)."""
+    return {k: v for k, v in inputs.items() if k != "__defaults"}
+
+
+def planned_values(type_token: str, inputs: dict[str, Any], computed: dict[str, str], region: str) -> dict[str, Any]:
+    """Computed attributes the provider already knows when it plans: terraform-provider-aws v6 sets every regional
+    resource's top-level `region` to the provider's region in CustomizeDiff when the program leaves it unset
+    (internal/provider/sdkv2 interceptors `defaultRegion`), so the proposed state holds it."""
+    if type_token.startswith("aws:") and "region" in computed and "region" not in inputs:
+        return {"region": region}
+    return {}
+
+
+def preview_outputs(type_token: str, inputs: dict[str, Any], computed: dict[str, str], region: str) -> dict[str, Any]:
+    """Create with preview: the checked inputs, every computed output the program did not set unknown (except what
+    the plan knows: planned_values), the id unknown (pulumi-terraform-bridge pkg/tfbridge/provider.go Create ->
+    diff.ProposedState)."""
+    outs = _state_of(inputs)
+    outs.update(planned_values(type_token, outs, computed, region))
     for prop in computed:
         if prop not in outs:
             outs[prop] = UNKNOWN
@@ -230,13 +246,22 @@ def preview_outputs(inputs: dict[str, Any], computed: dict[str, str]) -> dict[st
 
 
 def update_outputs(
-    type_token: str, name: str, inputs: dict[str, Any], computed: dict[str, str], stack: str, region: str
+    type_token: str,
+    name: str,
+    inputs: dict[str, Any],
+    computed: dict[str, str],
+    stack: str,
+    region: str,
+    zone_mapping: Mapping[str, str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Create (not a preview): (id, outputs) with deterministic values: the checked inputs, each computed output the
     program did not set as AWS reports it (schema.CREATED_VALUES) or a plausible AWS-shaped value, ids as
     `<prefix>-<17 hex>` of stack, type and name. `computed` maps the provider SDK's always-present outputs to their
-    shape (str, bool, int, float, list, map, object)."""
-    outs = {k: v for k, v in inputs.items() if not k.startswith("__")}
+    shape (str, bool, int, float, list, map, object). The AZ is never made up (zones.settle_zones): the form the
+    program gave, the other form only from `zone_mapping` (the fixtures' getAvailabilityZones answer for `region`,
+    zones.zone_mapping), none when the program lets AWS pick."""
+    outs = _state_of(inputs)
+    outs.update(planned_values(type_token, outs, computed, region))
     seed = digest(stack, type_token, name)
     rid = resource_id(type_token, name, stack)
     if type_token in NAME_IDS and isinstance(inputs.get("name"), str):
@@ -255,12 +280,23 @@ def update_outputs(
             if key not in inputs:
                 outs[key] = value
     for prop, shape in computed.items():
-        if prop not in outs:
+        if prop not in outs and prop not in zones.ZONE_KEYS:
             outs[prop] = _plausible(prop, shape, type_token, name, seed, region, outs)
     if type_token == "aws:ec2/vpc:Vpc":
         outs["defaultRouteTableId"] = outs.get("mainRouteTableId", outs.get("defaultRouteTableId"))
+    outs = zones.settle_zones(inputs, outs, zone_mapping or {})
     outs["id"] = rid  # as bridged providers report it in state; policies link by id
     return rid, outs
+
+
+# The package of Pulumi dynamic providers (`pulumi.dynamic.Resource`): served by `pulumi-resource-pulumi-python`,
+# whose Configure does not claim preview support (pulumi/dynamic/__main__.py Configure: acceptSecrets only).
+DYNAMIC_PACKAGE = "pulumi-python"
+
+
+def supports_preview(type_token: str) -> bool:
+    """Whether the provider of a type plans a preview Create (bridged providers do; dynamic providers do not)."""
+    return type_token.split(":")[0] != DYNAMIC_PACKAGE
 
 
 def planned_outputs(
@@ -271,12 +307,22 @@ def planned_outputs(
     computed: dict[str, str],
     stack: str,
     region: str,
+    *,
+    config_known: bool = True,
+    zone_mapping: Mapping[str, str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """(id, outputs) of a new custom resource in `mode` ("preview": id "" and preview_outputs; else
-    update_outputs)."""
+    """(id, outputs) of a new custom resource in `mode` ("preview": id "" and the planned state; else
+    update_outputs). In a preview the engine itself answers for some providers (pulumi/pulumi
+    pkg/resource/plugin/provider_plugin.go Create): no outputs at all while the provider's configuration is unknown
+    (`!pcfg.known`), the inputs as they are when the provider does not support previews (dynamic providers).
+    `zone_mapping`: the fixtures' AZ name -> id mapping for `region` (update_outputs)."""
     if mode == "preview":
-        return "", preview_outputs(inputs, computed)
-    return update_outputs(type_token, name, inputs, computed, stack, region)
+        if not config_known:
+            return "", {}
+        if not supports_preview(type_token):
+            return "", _state_of(inputs)
+        return "", preview_outputs(type_token, inputs, computed, region)
+    return update_outputs(type_token, name, inputs, computed, stack, region, zone_mapping)
 
 
 def unknown_outputs(shapes: dict[str, str]) -> dict[str, Any]:

@@ -144,4 +144,5 @@ def replaces_on_change(type_token: str, prop: str) -> bool:
     terraform-provider-random and -tls)."""
     if not type_token.startswith("aws:"):
         return True
-    return prop in FORCE_NEW.get(type_token, frozenset())
+    # terraform-provider-aws v6 interceptors `forceNewIfRegionChanges`: moving a regional resource replaces it.
+    return prop == "region" or prop in FORCE_NEW.get(type_token, frozenset())

@@ -6,6 +6,7 @@ sdk/go/common/resource/sig; the same constants as pulumi/runtime/rpc.py, checked
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # sdk/go/common/resource/plugin/rpc.go UnknownStringValue
@@ -24,6 +25,20 @@ def digest(*parts: str) -> str:
 
 def is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def secret_values(value: Any, inside: bool = False) -> list[str]:
+    """The strings (and JSON forms of other scalars) inside every value marked secret: what must never be printed
+    (the offline check masks them; its engine shim redacts them in fixture hints)."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return secret_values(value.get("value"), True)
+        return [leaf for v in value.values() for leaf in secret_values(v, inside)]
+    if isinstance(value, list | tuple):
+        return [leaf for v in value for leaf in secret_values(v, inside)]
+    if not inside or value is None or isinstance(value, bool):
+        return []
+    return [value if isinstance(value, str) else json.dumps(value)]
 
 
 def contains_unknowns(value: Any) -> bool:

@@ -29,20 +29,21 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from ..check import REPO_ROOT, default_pack, default_policy_config, repository_root, tool_version
-from ..engine_command import InterruptibleCommand
+from ..check import _apply_account_facts, _policy_config_file, default_pack, repository_root, tool_version
+from ..driver.command import InterruptibleCommand
 from ..offline.engine import Mode
 from ..offline.fixtures import load_fixtures
 from ..offline.interpreter import resolve_interpreter
+from ..offline.masking import Masker
 from ..offline.pack_process import resolve_launch
-from ..offline.policy_config import load_policy_config
+from ..offline.policy_config import PolicyConfigEntry, load_policy_config
 from ..offline.report import Report, Source, capacity_rows, cost_estimate
-from ..offline.stack_config import load_stack_config
+from ..offline.stack_config import StackConfig, load_stack_config
+from ..preflight.facts import AccountConcurrency
 from .check_decisions import PolicyEventView, engine_decisions, plain_message
 from .check_log import read_engine_log
 from .check_stack import AMBIENT_WARNING, SandboxError, create_stack, sandbox
-from .command import ProgramHostCommand
-from .tools import CliNotFound, find_pulumi_cli
+from .tools import CliNotFound, find_pulumi_cli, program_host_argv
 
 STOP_GRACE_SECONDS = 10.0
 
@@ -57,9 +58,14 @@ class EngineError(Exception):
         self.program_traceback = program_traceback
 
 
-class _Command(ProgramHostCommand, InterruptibleCommand):
-    """program_host.py's command line (ProgramHostCommand), started in its own session so a timeout or an interrupt
-    can stop the CLI and every plugin it started (InterruptibleCommand)."""
+def _command(cli: Path, python: str, program_dir: Path, main: Path | None) -> InterruptibleCommand:
+    """The CLI with every command line going through program_host.py (tools.program_host_argv), started in its own
+    session so a timeout or an interrupt stops the CLI and every plugin it started (driver/command.py)."""
+
+    def argv(pulumi: str, args: list[str], cwd: str) -> list[str]:
+        return program_host_argv(python, program_dir, main, Path(pulumi), args)
+
+    return InterruptibleCommand(str(cli), argv=argv)
 
 
 @contextmanager
@@ -71,7 +77,7 @@ def _pack_dir(policy_pack: Path | str | None) -> Iterator[Path]:
         yield path
 
 
-def _run_stopping(operation: Callable[[], Any], command: _Command, timeout: float) -> BaseException | None:
+def _run_stopping(operation: Callable[[], Any], command: InterruptibleCommand, timeout: float) -> BaseException | None:
     """Run the Automation API operation on a worker thread; the error it raised, if any. On timeout, or when this
     thread is interrupted (SIGINT/SIGTERM raise in the main thread), the CLI's whole session is stopped first."""
     outcome: dict[str, BaseException] = {}
@@ -97,6 +103,21 @@ def _run_stopping(operation: Callable[[], Any], command: _Command, timeout: floa
             f"the Pulumi CLI did not finish within the timeout of {timeout:g} seconds (--timeout) and was stopped"
         )
     return outcome.get("error")
+
+
+def policy_config_document(entries: Mapping[str, PolicyConfigEntry]) -> dict[str, Any]:
+    """Policy config entries as the JSON file `--policy-pack-config` reads (analyzer/config.go
+    parsePolicyPackConfig: a level string, or an object with `enforcementLevel` beside the properties)."""
+    document: dict[str, Any] = {}
+    for name, entry in entries.items():
+        if entry.properties:
+            document[name] = {
+                **entry.properties,
+                **({"enforcementLevel": entry.enforcement} if entry.enforcement else {}),
+            }
+        elif entry.enforcement:
+            document[name] = entry.enforcement
+    return document
 
 
 def read_events(path: Path) -> list[auto.EngineEvent]:
@@ -191,7 +212,7 @@ def _sources(resources: Any, root: Path) -> dict[str, Source]:
 
 
 def run_real_check(
-    program_dir: Path | str = REPO_ROOT,
+    program_dir: Path | str = ".",
     stack: str = "dev",
     mode: Mode = "preview",
     policy_pack: Path | str | None = None,
@@ -201,15 +222,43 @@ def run_real_check(
     stack_named: bool = False,
     fixtures: Path | str | None = None,
     timeout: float = 600.0,
+    account_facts: AccountConcurrency | None = None,
     cli: Path | str | None = None,
 ) -> Report:
-    """Run the program in `mode` under the real CLI with the pack attached; the offline check's Report.
+    """Run the program in `mode` under the real CLI with the pack attached; the offline check's Report, masked as
+    run_check masks it (no known secret in it or in an error).
 
-    Raises CliNotFound, ProgramLoadError, PolicyPackError (and PolicyConfigError), SandboxError or EngineError."""
+    Raises CliNotFound, ProgramLoadError, PolicyPackError (and PolicyConfigError), AccountFactsError,
+    SandboxError or EngineError."""
     program_dir = Path(program_dir).resolve()
     cli_path = Path(cli) if cli is not None else find_pulumi_cli()
     overrides = dict(config_overrides or {})
     config = load_stack_config(program_dir, stack, overrides=overrides, stack_named=stack_named)
+    masker = Masker(config.secret_values())
+    try:
+        report = _run_real_check(
+            program_dir, config, stack, mode, policy_pack, policy_config, overrides, fixtures, timeout, account_facts,
+            cli_path,
+        )  # fmt: skip
+    except Exception as exc:
+        masker.scrub(exc)
+        raise
+    return masker.mask_data(report)
+
+
+def _run_real_check(
+    program_dir: Path,
+    config: StackConfig,
+    stack: str,
+    mode: Mode,
+    policy_pack: Path | str | None,
+    policy_config: Path | str | None,
+    overrides: dict[str, str],
+    fixtures: Path | str | None,
+    timeout: float,
+    account_facts: AccountConcurrency | None,
+    cli_path: Path,
+) -> Report:
     environment = config.get("netkit:environment") or stack
     fixtures_path = Path(fixtures) if fixtures is not None else None
     if fixtures_path is not None:
@@ -222,10 +271,14 @@ def run_real_check(
         # an executable analyzer here, so it cannot read PulumiPolicy.yaml's version as it does for a pack
         # directory (analyzer_plugin.go GetAnalyzerInfo): the report takes it from there.
         manifest_version = resolve_launch(pack_dir).version
-        config_path = Path(policy_config) if policy_config is not None else default_policy_config(pack_dir, environment)
+        config_path = _policy_config_file(policy_config, pack_dir, environment)
         user_config, config_warnings = load_policy_config(config_path)
+        account_note = _apply_account_facts(user_config, account_facts, config.region)
         with sandbox(cli_path, interpreter.python, pack_dir.resolve(), fixtures_path) as box:
-            command = _Command(cli_path, interpreter.python, program_dir, None if entry == program_dir else entry)
+            if account_note:  # the engine reads the policy config from a file: the one with the account's facts
+                config_path = box.root / "policy-config.json"
+                config_path.write_text(json.dumps(policy_config_document(user_config)), encoding="utf-8")
+            command = _command(cli_path, interpreter.python, program_dir, None if entry == program_dir else entry)
             project_dir = create_stack(box, command, program_dir, stack, config, overrides)
             event_log = box.root / "events.jsonl"
             args = [
@@ -253,6 +306,8 @@ def run_real_check(
     if error is not None and not any(v.enforcement == "mandatory" for v in decisions.result.violations):
         raise _failure(error, events, interpreter.python)
     notes = list(config.notes)
+    if account_note:
+        notes.append(account_note)
     if config_path is None:
         notes.append(f"no policy config for environment {environment!r}: the pack's defaults apply")
     if mode == "update" and error is not None and not decisions.analyzed:

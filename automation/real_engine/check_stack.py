@@ -42,7 +42,8 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
-from ..offline.stack_config import SECRET_PLACEHOLDER, StackConfig, load_yaml
+from ..offline.files import load_yaml_mapping
+from ..offline.stack_config import ProgramLoadError, StackConfig, parse_key
 from ..offline_provider.plugins import PluginError, install_offline_plugins, launcher_text, required_packages
 from ..offline_provider.server import FIXTURES_ENV
 from .tools import policy_pack_executable, real_engine_env
@@ -110,7 +111,7 @@ def _written_config(program_dir: Path, stack: str) -> dict[str, Any]:
     stack_file = program_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         return {}
-    config = load_yaml(stack_file).get("config") or {}
+    config = load_yaml_mapping(stack_file, ProgramLoadError).get("config") or {}
     return dict(config) if isinstance(config, dict) else {}
 
 
@@ -151,21 +152,23 @@ def create_stack(
     except auto.errors.CommandError as exc:
         raise SandboxError(f"cannot create the throwaway stack {stack!r}: {_first_error(exc)}") from None
     config_file = project_dir / f"Pulumi.{stack}.yaml"
-    document = load_yaml(config_file) if config_file.is_file() else {}
+    document = load_yaml_mapping(config_file, SandboxError) if config_file.is_file() else {}
+    secret = set(config.secret_keys)
     written = {
         key: value
         for key, value in _written_config(program_dir, stack).items()
-        if not (isinstance(value, dict) and set(value) == {"secure"})
+        if parse_key(key, config.project, config_file.name) not in secret
     }
     # `--config` pairs are plain strings, as `pulumi config set` stores them (yaml.safe_dump quotes "true", "2").
     written.update({key: str(value) for key, value in overrides.items()})
-    given = {key if ":" in key else f"{config.project}:{key}" for key in written}
+    given = {parse_key(key, config.project, config_file.name) for key in written}
     if "aws:region" not in given:
         # load_stack_config assumes the default region when none is set and says so; the engine must see the same.
         written["aws:region"] = config.region
     document["config"] = written
     config_file.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    secrets = {key: auto.ConfigValue(SECRET_PLACEHOLDER, secret=True) for key in config.secret_keys}
+    # A secure value (or a structured one with secure parts) as the offline check has it: the placeholder.
+    secrets = {key: auto.ConfigValue(config.values[key], secret=True) for key in config.secret_keys}
     if secrets:  # encrypted by the CLI with the throwaway passphrase
         try:
             workspace.set_all_config(stack, secrets)

@@ -26,8 +26,6 @@ take the program's server away from the CLI mid-operation) and the CLI gets SIGT
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import os
 import runpy
 import signal
@@ -37,7 +35,6 @@ from collections.abc import Callable
 from concurrent import futures
 
 PROGRAM_COMMANDS = frozenset({"up", "update", "preview", "refresh", "destroy", "import"})
-_PR_SET_PDEATHSIG = 1
 
 
 def subcommand(cli_args: list[str]) -> str | None:
@@ -67,11 +64,26 @@ def program_function(main: str) -> Callable[[], None]:
     return run
 
 
-def _die_with_parent() -> None:
-    """In the CLI's process before exec: receive SIGTERM when this host dies (Linux only; elsewhere a no-op)."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name and sys.platform.startswith("linux"):
-        ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+# Started in a fresh interpreter that becomes the CLI: ask Linux for SIGTERM when this host dies (PR_SET_PDEATHSIG
+# survives exec), leave if the host is already gone, then exec the CLI. Not a preexec_fn: that runs Python code (and
+# ctypes.util.find_library, which starts ldconfig) in a fork of this process while gRPC's server threads run, which
+# gRPC's fork handlers do not survive; seen as the CLI "exiting" with SIGABRT (134) now and then under the oracle.
+_DIE_WITH_PARENT_EXEC = (
+    "import ctypes, os, signal, sys\n"
+    "if sys.platform.startswith('linux'):\n"
+    "    try:\n"
+    "        ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(1)\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
+)
+
+
+def cli_argv(cli: str, cli_args: list[str]) -> list[str]:
+    """The CLI's command line, started through _DIE_WITH_PARENT_EXEC (it receives SIGTERM when this host dies)."""
+    return [sys.executable, "-c", _DIE_WITH_PARENT_EXEC, str(os.getpid()), cli, *cli_args]
 
 
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -120,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         cli_args = with_client(cli_args, f"127.0.0.1:{port}")
 
     try:
-        cli = subprocess.Popen([command[0], *cli_args], cwd=cli_cwd, preexec_fn=_die_with_parent)
+        cli = subprocess.Popen(cli_argv(command[0], cli_args), cwd=cli_cwd)
     except OSError as error:
         print(f"program_host: cannot start the Pulumi CLI {command[0]}: {error.strerror}", file=sys.stderr)
         return 2

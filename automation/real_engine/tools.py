@@ -71,7 +71,7 @@ def policy_pack_executable(pack_dir: Path, into: Path) -> Path:
     project = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8")) or {}
     runtime = project.get("runtime")
     options = runtime.get("options") if isinstance(runtime, dict) else None
-    args = [str(ANALYZER_LAUNCHER), '"$1"', str(pack_dir)]
+    args = ["/bin/sh", str(ANALYZER_LAUNCHER), '"$1"', str(pack_dir)]  # sh: an installed copy may lose its x bit
     virtualenv = options.get("virtualenv") if isinstance(options, dict) else None
     if virtualenv:
         args.append(f"-virtualenv={(pack_dir / str(virtualenv)).resolve()}")

@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from netkit_core.graph import Graph, Res
+from netkit_core import hidden
+from netkit_core.graph import Graph, Res, Undecidable
 from netkit_core.rule import Outcome, Rule, Undecided
 from netkit_core.suppression import Suppressions
 
@@ -52,6 +53,8 @@ def safe_run(rule: Rule, run: Callable[[], Outcome]) -> Outcome:
     could quote a property value), so one odd shape never fails the pack."""
     try:
         outcome = run()
+    except Undecidable as exc:  # a value not given, read outside any `Outcome.attempt`: still says what is missing
+        return Outcome(undecided=[Undecided(exc.res.urn if exc.res is not None else "", str(exc))])
     except Exception as exc:  # noqa: BLE001 - the pack must never crash on a shape pulumi-aws accepts
         return Outcome(
             undecided=[Undecided("", f"{rule.name} met a property shape it cannot read ({type(exc).__name__})")]
@@ -162,6 +165,9 @@ class StackAnalysis:
                 recorded = self.resource_outcomes[name][urn]
                 outcome.violations.extend(recorded.violations)
                 outcome.undecided.extend(recorded.undecided)
+        if rule.companion_check is None:
+            for component, why in hidden.reasons(self.graph, rule.judges):
+                outcome.undecided.append(Undecided(component.urn, why))
         self._outcomes[name] = outcome
         return outcome
 

@@ -11,6 +11,12 @@ program cannot know, so reports name them without pricing them. Two entry points
 Public IPv4: since 2024-02-01 AWS charges $0.005/hour for every Amazon-provided public IPv4 address, in use or
 idle, Elastic IPs and service-managed addresses alike (a NAT gateway's, one per AZ of an internet-facing load
 balancer, the two static IPs of a Global Accelerator); only BYOIP is exempt.
+
+What an estimate claims is true for the stack at hand (issue 17): it says which region's list prices it uses
+(only us-east-1's ship, from the seeds; another region's stack is told so, never priced as if they were its own),
+suggests netkit's options only to a stack built with netkit's components (others get the AWS resources to use),
+ties per-GB savings to a NAT gateway only when the stack has one, and says what it could not count (components
+whose children a provider plugin creates; values not known yet).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from netkit_core.graph import is_unknown
 
 HOURS_PER_MONTH = 730
 GATEWAY_ENDPOINT_SERVICES = ("s3", "dynamodb")
@@ -29,12 +37,14 @@ LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:Load
 ACCELERATOR = "aws:globalaccelerator/accelerator:Accelerator"
 EGRESS_ONLY_IGW = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
 SUBNET = "aws:ec2/subnet:Subnet"
+NETKIT_PREFIX = "netkit:"
+UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel, when props arrive raw
 ALB_MIN_AZS = 2  # an ALB needs subnets in at least two AZs
 
 
 @dataclass(frozen=True)
 class Prices:
-    """Hourly list prices in USD (us-east-1 unless `region` says otherwise); override for other regions."""
+    """Hourly list prices in USD of one region (`region`); the model ships us-east-1's (`PRICE_LISTS`)."""
 
     region: str = "us-east-1"
     nat_gateway_hour: float = 0.045  # ~$33/month "even if you don't use it" (seed 001)
@@ -47,6 +57,11 @@ class Prices:
     alb_lcu_hour: float = 0.008
     alb_baseline_lcus: float = 1.0  # LCUs an idle-ish webhook ALB is assumed to use; raise it for real traffic
     managed_proxy_month: float = 259.0  # QuotaGuard enterprise plan (seed 001)
+
+
+# The regions whose list prices the model ships: the seeds give us-east-1's only.
+PRICE_LISTS: Mapping[str, Prices] = {"us-east-1": Prices()}
+DEFAULT_PRICES_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -62,10 +77,15 @@ class CostLine:
 
 @dataclass(frozen=True)
 class CostEstimate:
+    """`region`: the stack's region; `prices_region`: whose list prices the figures are (they differ when no
+    prices ship for the stack's region, and `notes` says so)."""
+
     lines: list[CostLine] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     region: str = ""
     notes: list[str] = field(default_factory=list)
+    prices_region: str = DEFAULT_PRICES_REGION
+    uncounted: list[str] = field(default_factory=list)  # components whose resources could not be counted
 
     @property
     def monthly_total(self) -> float:
@@ -85,6 +105,8 @@ class Footprint:
     gateway_endpoints: tuple[str, ...] = ()
     egress_only_gateways: int = 0
     lambda_functions: int = 0
+    uncertain: int = 0  # resources counted at their minimum because a billable setting is not known yet
+    netkit: bool = False  # built with netkit's components (type tokens netkit:<module>:<Name>)
 
 
 def _whole(count: float) -> int | float:
@@ -100,9 +122,19 @@ def _list(value: Any) -> list[Any] | None:
     return value if isinstance(value, list) else None
 
 
+def _text(props: Mapping[str, Any], key: str, default: str) -> str | None:
+    """A string setting; `default` when omitted; None when it is not known yet (an unknown, or not a string)."""
+    value = props.get(key)
+    if value is None:
+        return default
+    if is_unknown(value) or not isinstance(value, str) or value == UNKNOWN_WIRE:
+        return None
+    return value
+
+
 def _subnet_azs(resources: Sequence[tuple[str, Mapping[str, Any]]]) -> int:
-    zones = {p.get("availabilityZone") for t, p in resources if t == SUBNET}
-    return len({z for z in zones if isinstance(z, str) and z}) or 1
+    zones = {_text(p, "availabilityZone", "") for t, p in resources if t == SUBNET}
+    return len({z for z in zones if z}) or 1
 
 
 def footprint(resources: Iterable[tuple[str, Mapping[str, Any]]]) -> Footprint:
@@ -120,13 +152,16 @@ def footprint(resources: Iterable[tuple[str, Mapping[str, Any]]]) -> Footprint:
         if typ == EIP:
             eips += 1
             own_allocations.update(str(props[k]) for k in ("allocationId", "id") if isinstance(props.get(k), str))
-    nat = regional_azs = byo = endpoints_azs = accelerators = balancers = eigw = functions = 0
+    nat = regional_azs = byo = endpoints_azs = accelerators = balancers = eigw = functions = uncertain = 0
     alb_ips = accelerator_ips = 0
     gateway: set[str] = set()
     for typ, props in items:
         if typ == NAT_GATEWAY:
             allocations: list[Any] = []
-            if props.get("availabilityMode") == "regional":
+            mode = _text(props, "availabilityMode", "zonal")
+            if mode is None:
+                uncertain += 1
+            if mode == "regional":
                 addresses = _list(props.get("availabilityZoneAddresses"))
                 if addresses is None:  # automatic mode: active wherever there are workloads
                     regional_azs += _subnet_azs(items)
@@ -138,27 +173,29 @@ def footprint(resources: Iterable[tuple[str, Mapping[str, Any]]]) -> Footprint:
                         )
             else:
                 nat += 1
-                if props.get("connectivityType", "public") != "private":
+                if _text(props, "connectivityType", "public") != "private":
                     allocations.append(props.get("allocationId"))
                     allocations.extend(_list(props.get("secondaryAllocationIds")) or [])
             byo += sum(
                 1 for a in allocations if isinstance(a, str) and a.startswith("eipalloc-") and a not in own_allocations
             )
         elif typ == VPC_ENDPOINT:
-            kind = props.get("vpcEndpointType", "Gateway")
-            service = str(props.get("serviceName", "")).rsplit(".", 1)[-1]
-            if kind == "Interface":
+            kind = _text(props, "vpcEndpointType", "Gateway")
+            service = (_text(props, "serviceName", "") or "").rsplit(".", 1)[-1]
+            if kind is None:
+                uncertain += 1
+            elif kind == "Interface":
                 endpoints_azs += max(1, len(_list(props.get("subnetIds")) or []))
             elif kind == "Gateway" and service in GATEWAY_ENDPOINT_SERVICES:
                 gateway.add(service)
-        elif typ in LOAD_BALANCERS and props.get("loadBalancerType", "application") == "application":
+        elif typ in LOAD_BALANCERS and _text(props, "loadBalancerType", "application") == "application":
             balancers += 1
             if props.get("internal") is not True:
                 subnets = _list(props.get("subnets")) or _list(props.get("subnetMappings")) or []
                 alb_ips += max(ALB_MIN_AZS, len(subnets))
         elif typ == ACCELERATOR:
             accelerators += 1
-            accelerator_ips += 2 if props.get("ipAddressType", "IPV4") in ("IPV4", "DUAL_STACK") else 0
+            accelerator_ips += 2 if _text(props, "ipAddressType", "IPV4") in ("IPV4", "DUAL_STACK", None) else 0
         elif typ == EGRESS_ONLY_IGW:
             eigw += 1
         elif typ == "aws:lambda/function:Function":
@@ -173,7 +210,16 @@ def footprint(resources: Iterable[tuple[str, Mapping[str, Any]]]) -> Footprint:
         gateway_endpoints=tuple(sorted(gateway)),
         egress_only_gateways=eigw,
         lambda_functions=functions,
+        uncertain=uncertain,
+        netkit=any(typ.startswith(NETKIT_PREFIX) for typ, _ in items),
     )
+
+
+def prices_for(region: str, prices: Prices | None = None) -> Prices:
+    """The given prices, else the shipped list prices of `region`, else us-east-1's (the estimate says so)."""
+    if prices is not None:
+        return prices
+    return PRICE_LISTS.get(region) or PRICE_LISTS[DEFAULT_PRICES_REGION]
 
 
 def estimate_monthly_cost(
@@ -189,17 +235,19 @@ def estimate_monthly_cost(
     gateway_endpoints: Sequence[str] | None = None,
     ipv6_egress: bool | None = None,
     region: str = "",
+    netkit: bool = True,
 ) -> CostEstimate:
     """Fixed monthly cost of a stack's networking, with the cheaper pattern named where one fits.
 
     `public_ipv4` counts every public IPv4 address (EIPs, NAT and load-balancer addresses, accelerator IPs);
     `interface_endpoint_azs` is the sum over interface endpoints of the AZs each spans; `regional_nat_azs` the
     sum over regional NAT gateways of the AZs each is active in. `gateway_endpoints` / `ipv6_egress`: what the
-    stack already has (None = not known, so no tip depends on it). `region` is named in the estimate; prices
-    are those of `prices.region`, and a different region gets a note saying so.
+    stack already has (None = not known, so no tip depends on it). `region` is the stack's region; the prices
+    are the given ones, else that region's shipped list, else us-east-1's, and the notes say which. `netkit`:
+    the stack uses netkit's components, so tips may name netkit's options; otherwise they name AWS resources.
     """
-    p = prices or Prices()
-    region = region or p.region
+    region = region or (prices.region if prices is not None else DEFAULT_PRICES_REGION)
+    p = prices_for(region, prices)
     lcus = load_balancers * p.alb_baseline_lcus
     lines = [
         CostLine("NAT gateway", nat_gateways, monthly(p.nat_gateway_hour)),
@@ -216,16 +264,41 @@ def estimate_monthly_cost(
         "data transfer, accelerator premium, LCUs above the baseline) come on top"
     ]
     if region != p.region:
-        notes.append(f"the stack is in {region} but the prices are {p.region}'s: pass Prices for {region}")
+        notes.append(
+            f"the stack is in {region}, for which no list prices ship with this check: the figures are "
+            f"{p.region}'s and {region}'s differ"
+        )
+    suggestions = _suggestions(
+        p, environment, nat_gateways + regional_nat_azs, interface_endpoint_azs, gateway_endpoints, ipv6_egress, netkit
+    )
+    return CostEstimate(lines, suggestions, region, notes, p.region)
+
+
+def _suggestions(
+    p: Prices,
+    environment: str,
+    egress_units: int,
+    interface_endpoint_azs: int,
+    gateway_endpoints: Sequence[str] | None,
+    ipv6_egress: bool | None,
+    netkit: bool,
+) -> list[str]:
+    """Tips that apply to the stack: netkit's options for a netkit stack, the AWS resources otherwise; a saving
+    on NAT processing only when a NAT gateway carries traffic (`egress_units`)."""
     nat_month, ip_month = monthly(p.nat_gateway_hour), monthly(p.public_ipv4_hour)
     suggestions: list[str] = []
-    egress_units = nat_gateways + regional_nat_azs
     if egress_units > 1 and environment not in ("prod", "production"):
-        suggestions.append(
-            f"NAT gateways billed in {egress_units} AZs outside prod: egress strategy nat-single keeps one static "
-            f"IP for ${nat_month + ip_month:.2f}/month instead of ${egress_units * (nat_month + ip_month):.2f}"
+        how = (
+            "egress strategy nat-single"
+            if netkit
+            else "one aws.ec2.NatGateway (and its Eip) shared by every Lambda route table's 0.0.0.0/0 route"
         )
-    if egress_units and environment == "dev":
+        suggestions.append(
+            f"NAT gateways billed in {egress_units} AZs outside prod: {how} keeps one static IP for "
+            f"${nat_month + ip_month:.2f}/month instead of ${egress_units * (nat_month + ip_month):.2f} (one AZ's "
+            "outage then cuts egress, and other AZs pay cross-AZ transfer)"
+        )
+    if egress_units and environment == "dev" and netkit:
         suggestions.append(
             "dev: the hyperplane-eip strategy (an EIP on each Lambda Hyperplane ENI) avoids the "
             f"${nat_month:.2f}/month NAT fee; it relies on a Lambda implementation detail, so keep it out of production"
@@ -234,20 +307,27 @@ def estimate_monthly_cost(
         missing = [s for s in GATEWAY_ENDPOINT_SERVICES if s not in gateway_endpoints]
         if missing:
             suggestions.append(
-                f"add gateway endpoints for {' and '.join(missing)}: they are free and keep that traffic off the "
-                f"NAT's ${p.nat_gateway_gb}/GB processing fee"
+                f"add gateway endpoints for {' and '.join(missing)} (aws.ec2.VpcEndpoint, vpc_endpoint_type "
+                "Gateway, on the route tables that send traffic to a NAT gateway): they are free and keep that "
+                f"traffic off the NAT's ${p.nat_gateway_gb}/GB processing fee"
             )
     if egress_units and ipv6_egress is False:
-        suggestions.append(
-            "IPv6 egress (netkit:ipv6Egress) sends traffic to IPv6-capable destinations through a free egress-only "
-            f"internet gateway instead of the NAT's ${p.nat_gateway_gb}/GB; IPv4-only vendors keep the static IPs"
+        how = (
+            "IPv6 egress (netkit:ipv6Egress)"
+            if netkit
+            else "IPv6 egress (dual-stack Lambda subnets, vpc_config ipv6_allowed_for_dual_stack, and a ::/0 route "
+            "to an aws.ec2.EgressOnlyInternetGateway)"
         )
-    if interface_endpoint_azs:
+        suggestions.append(
+            f"{how} sends traffic to IPv6-capable destinations through a free egress-only internet gateway instead "
+            f"of the NAT's ${p.nat_gateway_gb}/GB; IPv4-only vendors keep the static IPs"
+        )
+    if interface_endpoint_azs and egress_units:
         suggestions.append(
             "an interface endpoint pays off when its service's traffic would otherwise cost more than "
             f"${monthly(p.interface_endpoint_az_hour):.2f}/month per AZ in NAT processing"
         )
-    return CostEstimate(lines, suggestions, region, notes)
+    return suggestions
 
 
 def estimate_for_resources(
@@ -255,11 +335,15 @@ def estimate_for_resources(
     environment: str = "",
     region: str = "",
     prices: Prices | None = None,
+    hidden_components: Sequence[str] = (),
 ) -> CostEstimate:
-    """`estimate_monthly_cost` with every count taken from the registered resources (see `footprint`)."""
+    """`estimate_monthly_cost` with every count taken from the registered resources (see `footprint`).
+
+    `hidden_components` names components whose children a provider plugin creates (`name (type)`): the offline
+    check cannot see them, so what they cost is not counted, and the estimate says so."""
     items = list(resources)
     fp = footprint(items)
-    return estimate_monthly_cost(
+    estimate = estimate_monthly_cost(
         nat_gateways=fp.nat_gateways,
         public_ipv4=fp.public_ipv4,
         interface_endpoint_azs=fp.interface_endpoint_azs,
@@ -271,4 +355,17 @@ def estimate_for_resources(
         gateway_endpoints=fp.gateway_endpoints,
         ipv6_egress=fp.egress_only_gateways > 0 if fp.lambda_functions else None,
         region=region,
+        netkit=fp.netkit,
     )
+    if hidden_components:
+        estimate.uncounted.extend(sorted(hidden_components))
+        estimate.notes.append(
+            f"not counted: the resources of component {', '.join(sorted(hidden_components))}, which a provider "
+            "plugin creates and the offline check cannot see (NAT gateways, addresses or endpoints in it cost "
+            "on top)"
+        )
+    if fp.uncertain:
+        estimate.notes.append(
+            f"{fp.uncertain} resource(s) whose billable settings are not known yet are counted at their minimum"
+        )
+    return estimate

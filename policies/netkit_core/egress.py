@@ -27,6 +27,7 @@ from netkit_core.graph import (
     Undecidable,
     Zone,
     as_list,
+    blank,
     is_unknown,
     same_zone,
     zone_of,
@@ -120,14 +121,41 @@ def _hop_subnets(graph: Graph, hop: Res, origin: Res) -> list[Res]:
     return same or subnets
 
 
-def nat_problem(graph: Graph, nat: Res) -> str | None:
-    """None when the NAT gateway reaches the internet; else why not."""
+def default_route_kinds(graph: Graph, subnets: list[Res]) -> tuple[list[Res], set[str]] | None:
+    """Where the subnets' 0.0.0.0/0 traffic goes: (the managed NAT gateways carrying it, the other kinds of
+    target: "igw", "tgw", "other", "none" for a subnet without a default route), or None when that cannot be told.
+    Messages use it so a claim about NAT fees is made only where a NAT carries the traffic."""
+    nats: dict[str, Res] = {}
+    kinds: set[str] = set()
+    try:
+        for subnet in subnets:
+            ways = ipv4_egress(graph, subnet)
+            if not ways:
+                kinds.add("none")
+            for way in ways:
+                if way.target.kind == "nat" and way.target.res is not None:
+                    nats[way.target.res.urn] = way.target.res
+                else:
+                    kinds.add(way.target.kind)
+    except Undecidable:
+        return None
+    return list(nats.values()), kinds
+
+
+def nat_problem(graph: Graph, nat: Res) -> tuple[str, str] | None:
+    """None when the NAT gateway reaches the internet; else (why not, the AWS resource and argument to change)."""
     if nat.setting("connectivityType", "public", "connectivity_type") == "private":
-        return f"NAT gateway {nat.name} is private (connectivity_type=private) and cannot reach the internet"
+        return (
+            f"NAT gateway {nat.name} is private (connectivity_type=private) and cannot reach the internet",
+            f"make {nat.name} public (connectivity_type public, allocation_id an Eip's) in a public subnet",
+        )
     if is_regional(nat):
         vpc = graph.ref_one(nat, "vpcId", VPC, what="VPC")
         if not graph.internet_gateways(vpc):
-            return f"regional NAT gateway {nat.name} is in VPC {vpc.name}, which has no internet gateway attached"
+            return (
+                f"regional NAT gateway {nat.name} is in VPC {vpc.name}, which has no internet gateway attached",
+                f"attach an aws.ec2.InternetGateway to {vpc.name} (vpc_id)",
+            )
         return None
     subnet = graph.ref_one(nat, "subnetId", SUBNET, what="subnet")
     ways = ipv4_egress(graph, subnet)
@@ -135,7 +163,9 @@ def nat_problem(graph: Graph, nat: Res) -> str | None:
         table = graph.subnet_route_table(subnet)
         return (
             f"NAT gateway {nat.name} sits in subnet {subnet.name}, whose route table {table.name} has no "
-            "0.0.0.0/0 route to an internet gateway"
+            "0.0.0.0/0 route to an internet gateway",
+            f"put {nat.name} in a public subnet (subnet_id), or route 0.0.0.0/0 of {table.name} to an internet "
+            "gateway (gateway_id)",
         )
     return None
 
@@ -153,7 +183,7 @@ def regional_addresses(nat: Res) -> list[dict[str, Any]] | None:
         return None
     else:
         given = nat.get("availabilityZoneAddresses")
-    if given is None or given == []:
+    if blank(given):
         return None
     blocks = as_list(given, nat, "availability_zone_addresses")
     if not all(isinstance(b, dict) for b in blocks):

@@ -15,7 +15,6 @@ import re
 from typing import Any
 
 from netkit_core.graph import (
-    ENDPOINT,
     ENDPOINT_POLICY,
     ENDPOINT_PRIVATE_DNS,
     ENDPOINT_RT_ASSOCIATION,
@@ -24,6 +23,7 @@ from netkit_core.graph import (
     Graph,
     Res,
     Undecidable,
+    blank,
     is_unknown,
 )
 
@@ -74,15 +74,30 @@ def is_endpoint_service(endpoint: Res) -> bool:
 def route_tables(graph: Graph, endpoint: Res) -> list[Res]:
     """Route tables a gateway endpoint is attached to: inline route_table_ids (RouteTable, DefaultRouteTable, or
     a VPC's own table) and VpcEndpointRouteTableAssociation resources."""
+    if graph.from_outside(endpoint, "routeTableIds"):
+        raise Undecidable(f"{endpoint.name}: its route_table_ids are not known yet (a lookup or config)", endpoint)
     tables = graph.route_tables_in(endpoint, "routeTableIds", endpoint.get("routeTableIds"))
-    for assoc in graph.of_type(ENDPOINT_RT_ASSOCIATION):
-        if endpoint in graph.refs(assoc, "vpcEndpointId", assoc.get("vpcEndpointId"), ENDPOINT):
-            tables.extend(graph.route_tables_in(assoc, "routeTableId", assoc.get("routeTableId")))
+    for assoc in _managing(graph, endpoint, ENDPOINT_RT_ASSOCIATION):
+        if graph.from_outside(assoc, "routeTableId"):
+            raise Undecidable(f"{assoc.name}: its route_table_id is not known yet (a lookup or config)", assoc)
+        tables.extend(graph.route_tables_in(assoc, "routeTableId", assoc.get("routeTableId")))
     return list({t.urn: t for t in tables}.values())
 
 
 def _managing(graph: Graph, endpoint: Res, rtype: str) -> list[Res]:
-    return [r for r in graph.of_type(rtype) if endpoint in graph.refs(r, "vpcEndpointId", r.get("vpcEndpointId"))]
+    """The resources of `rtype` that name the endpoint in `vpc_endpoint_id`. One whose endpoint is not known yet
+    and not linked to a resource of this program may be about this endpoint: undecided, never ignored."""
+    found = []
+    for managing in graph.of_type(rtype):
+        if graph.from_outside(managing, "vpcEndpointId"):
+            raise Undecidable(
+                f"{managing.name}: its vpc_endpoint_id is not known yet (a lookup or config), so the endpoint it "
+                "applies to is not known",
+                managing,
+            )
+        if endpoint in graph.refs(managing, "vpcEndpointId", managing.get("vpcEndpointId")):
+            found.append(managing)
+    return found
 
 
 def private_dns(graph: Graph, endpoint: Res) -> bool:
@@ -97,14 +112,36 @@ def policy_document(graph: Graph, endpoint: Res) -> Any:
     The planned state carries `policy` unknown when omitted (AWS computes it): the inputs tell omitted apart."""
     for managed in _managing(graph, endpoint, ENDPOINT_POLICY):
         return managed.setting("policy", None, "policy")
-    if endpoint.inputs is not None and endpoint.inputs.get("policy") in (None, ""):
+    if endpoint.inputs is not None and blank(endpoint.inputs.get("policy")):
         return None  # omitted by the program; any policy in the state is the default AWS filled in
     return endpoint.setting("policy", None, "policy")
 
 
-def allows_full_access(owner: Res, document: Any) -> bool:
-    """A policy document that allows every action on every resource to every principal (AWS's default)."""
-    if document is None or document == "":
+# IAM action prefixes of endpoint services whose prefix is not the service name's first label.
+_ACTION_PREFIXES = {
+    "ecr.api": "ecr",
+    "ecr.dkr": "ecr",
+    "monitoring": "cloudwatch",
+    "kinesis-streams": "kinesis",
+    "kinesis-firehose": "firehose",
+    "git-codecommit": "codecommit",
+    "email-smtp": "ses",
+    "sagemaker.api": "sagemaker",
+    "sagemaker.runtime": "sagemaker",
+}
+
+
+def action_prefix(service: str) -> str:
+    """The IAM action prefix of an endpoint's service (`s3` -> `s3`, `ecr.api` -> `ecr`)."""
+    return _ACTION_PREFIXES.get(service, service.split(".")[0])
+
+
+def allows_full_access(owner: Res, document: Any, service: str = "") -> bool:
+    """A policy document that allows every action of the service on every resource to every principal (AWS's
+    default). An endpoint policy only governs calls to its own service, so `"<service>:*"` (`s3:*` on an S3
+    endpoint) is as full as `"*"`. The document is the JSON string the provider stores (pulumi-aws serializes a
+    dict given as a policy), or the object itself."""
+    if blank(document):
         return True
     if isinstance(document, str):
         try:
@@ -118,29 +155,44 @@ def allows_full_access(owner: Res, document: Any) -> bool:
     if not isinstance(statements, list):
         raise Undecidable(f"{owner.name}: its policy has no Statement list", owner)
 
-    def star(value: Any) -> bool:
-        return value == "*" or (isinstance(value, list) and "*" in value)
+    everything = {"*", f"{action_prefix(service)}:*"} if service else {"*"}
+
+    def star(value: Any, accepted: set[str] = {"*"}) -> bool:  # noqa: B006 - read only
+        values = value if isinstance(value, list) else [value]
+        return any(isinstance(v, str) and v.strip().lower() in accepted for v in values)
 
     for statement in statements:
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or "Condition" in statement:
             continue
         principal = statement.get("Principal", "*")
         principal_star = star(principal) or (isinstance(principal, dict) and star(principal.get("AWS")))
-        if principal_star and star(statement.get("Action")) and star(statement.get("Resource", "*")):
+        actions = star(statement.get("Action"), {a.lower() for a in everything})
+        if principal_star and actions and star(statement.get("Resource", "*")):
             return True
     return False
 
 
-def public_apis(graph: Graph) -> list[Res]:
+def public_apis(graph: Graph, region: str | None = None) -> list[Res]:
     """API Gateway APIs of the stack that are public: REST APIs whose endpoint type is not PRIVATE (omitted =
-    EDGE, API Gateway's default) and HTTP/WebSocket APIs (aws.apigatewayv2.Api, always public)."""
-    found = list(graph.of_type(HTTP_API))
+    EDGE, API Gateway's default) and HTTP/WebSocket APIs (aws.apigatewayv2.Api, always public). With `region`,
+    only the APIs in that region (an API's hostname is `<id>.execute-api.<its region>.amazonaws.com`, so only an
+    execute-api endpoint of that region intercepts it).
+
+    `endpoint_configuration.types` is a string in pulumi-aws 7 (`types="PRIVATE"`) and a list in older SDKs and in
+    the API (`["PRIVATE"]`); both are read. `vpc_endpoint_ids` (unknown in a first preview) does not matter here."""
+    found = [api for api in graph.of_type(HTTP_API) if region is None or graph.region_of(api) == region]
     for api in graph.of_type(REST_API):
-        config = api.setting("endpointConfiguration", None, "endpoint_configuration")
-        types = config.get("types") if isinstance(config, dict) else None
-        if isinstance(types, list) and types and all(t == "PRIVATE" for t in types):
+        if region is not None and graph.region_of(api) != region:
             continue
+        config = api.setting("endpointConfiguration", None, "endpoint_configuration")
+        if is_unknown(config):
+            raise Undecidable(f"{api.name}: its endpoint configuration is not known yet", api)
+        types = config.get("types") if isinstance(config, dict) else None
+        if isinstance(types, str):
+            types = [types]
         if is_unknown(types) or (isinstance(types, list) and any(is_unknown(t) for t in types)):
-            raise Undecidable(f"{api.name}: its endpoint type is unknown", api)
+            raise Undecidable(f"{api.name}: its endpoint type is not known yet", api)
+        if isinstance(types, list) and types and all(isinstance(t, str) and t.upper() == "PRIVATE" for t in types):
+            continue
         found.append(api)
     return found

@@ -31,8 +31,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+NOT_GIVEN = "a value it depends on has not been given by the engine (unknown until the resources exist)"
+
 
 class _Unknown:
+    """The one value the engine has not given (an unknown in a first preview). The principle "a value the engine
+    has not given never decides" is enforced here, for every rule at once: anything that would turn the unknown
+    into a decision (comparing it, testing its truth, formatting, iterating or measuring it, calling a method on
+    it) raises `Undecidable`, which `Outcome.attempt` / `analysis.safe_run` turn into an undecided decision. Only
+    identity (`is_unknown`, `is`), `isinstance`, hashing and `repr` are allowed: they cannot mistake it for a
+    value. (Values the offline engine would have had to invent in an update, such as an account's AZ-name <->
+    AZ-id mapping, are left out of its state instead, so they are absent, never a guess.)"""
+
     _instance: _Unknown | None = None
 
     def __new__(cls) -> _Unknown:
@@ -42,6 +52,20 @@ class _Unknown:
 
     def __repr__(self) -> str:
         return "<unknown>"
+
+    def _refuse(self, *_args: Any) -> Any:
+        raise Undecidable(NOT_GIVEN)
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __bool__ = __str__ = __format__ = __iter__ = __len__ = __contains__ = __getitem__ = _refuse
+    __int__ = __float__ = __index__ = __add__ = __radd__ = __mul__ = _refuse
+    __hash__ = object.__hash__
+
+    def __getattr__(self, name: str) -> Any:
+        # A method a rule expected on a string, list or dict (`.get`, `.startswith`, `.split`): not a value yet.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise Undecidable(NOT_GIVEN)
 
 
 UNKNOWN: Any = _Unknown()
@@ -143,7 +167,7 @@ class Res:
     def is_set(self, key: str) -> bool:
         """Whether the program gave `key` a value (known, or unknown because it comes from another resource)."""
         value = self.props.get(key)
-        if value is None or value == "":
+        if blank(value):
             return False
         if not is_unknown(value):
             return True
@@ -151,12 +175,17 @@ class Res:
             return True
         if self.inputs is not None:
             given = self.inputs.get(key)
-            return given is not None and given != ""
+            return not blank(given)
         raise Undecidable(f"{self.name}: whether {key} is set is unknown (its Analyze inputs were not seen)", self)
 
 
 def is_unknown(value: Any) -> bool:
     return value is UNKNOWN
+
+
+def blank(value: Any) -> bool:
+    """None, "" or [] (what a program omitted or left empty); an unknown is not blank."""
+    return value is None or (isinstance(value, str | list) and len(value) == 0)
 
 
 def contains_unknown(value: Any) -> bool:
@@ -235,7 +264,17 @@ class Zone(NamedTuple):
         return self.name or self.id
 
 
+ZONE_FIXTURE = "aws:index/getAvailabilityZones:getAvailabilityZones"
+ZONE_MAPPING_HINT = (
+    "use the same form on both, or add the mapping to the fixtures file (an entry for "
+    f"{ZONE_FIXTURE} with `names` and `zoneIds` in the same order)"
+)
+
+
 def same_zone(a: Zone, b: Zone, about: Res | None = None) -> bool:
+    """Whether two zones are the same, compared in a form both have. A name and an id are never compared: the
+    mapping differs in every account, and an offline state holds only the form the program gave (the offline
+    engine does not invent the other; with a fixture for the mapping it fills both forms in)."""
     if a.name and b.name:
         return a.name == b.name
     if a.id and b.id:
@@ -243,7 +282,7 @@ def same_zone(a: Zone, b: Zone, about: Res | None = None) -> bool:
     prefix = f"{about.name}: " if about is not None else ""
     raise Undecidable(
         f"{prefix}availability zone {a} and {b} are given one by name and one by zone id, which map differently "
-        "in every account, so they cannot be compared offline (use the same form on both)",
+        f"in every account, so they cannot be compared without the account's mapping: {ZONE_MAPPING_HINT}",
         about,
     )
 
@@ -254,7 +293,17 @@ def zone_of(owner: Res, entry: Mapping[str, Any], what: str) -> Zone:
     name, zone_id = entry.get("availabilityZone"), entry.get("availabilityZoneId")
     zone = Zone(name if isinstance(name, str) else "", zone_id if isinstance(zone_id, str) else "")
     if not zone.name and not zone.id:
-        raise Undecidable(f"{owner.name}: the availability zone of {what} is unknown (set availability_zone)", owner)
+        given = [k for k in ("availabilityZone", "availabilityZoneId") if is_unknown(entry.get(k))]
+        if given and any(owner.property_dependencies.get(k) for k in given):
+            raise Undecidable(
+                f"{owner.name}: the availability zone of {what} comes from another resource and is not known yet",
+                owner,
+            )
+        raise Undecidable(
+            f"{owner.name}: the availability zone of {what} is not known (AWS picks one when it is created unless "
+            "availability_zone or availability_zone_id is set)",
+            owner,
+        )
     if (zone.name and not _ZONE_NAME.match(zone.name)) or (zone.id and not _ZONE_ID.match(zone.id)):
         raise Undecidable(f"{owner.name}: the availability zone of {what} is not a zone name or zone id", owner)
     return zone
@@ -296,6 +345,11 @@ _TARGET_KEYS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 _ID_PREFIX_KINDS = {"nat-": "nat", "igw-": "igw", "eigw-": "eigw", "tgw-": "tgw", "vpce-": "hop"}
 
 
+def _is_local(value: Any) -> bool:
+    """`local`: the VPC's own route, which a program may name in `gateway_id` when it adopts the table."""
+    return isinstance(value, str) and value == "local"
+
+
 def stack_config_from_env() -> dict[str, Any]:
     """The stack config the engine gives the pack in PULUMI_CONFIG (a JSON object), {} when absent or bad."""
     try:
@@ -325,6 +379,7 @@ class Graph:
                 if isinstance(value, str) and value and value not in self.by_id:  # not a table we manage
                     self._vpc_table_ids.setdefault(value, vpc)
         self._implicit: dict[str, Res] = {}
+        self._children: set[str] | None = None
 
     def of_type(self, *types: str) -> list[Res]:
         return [r for t in types for r in self._by_type.get(t, [])]
@@ -344,6 +399,28 @@ class Graph:
         candidates = self.deps(res, prop, *types)
         return list({r.urn: r for r in [*by_id, *candidates]}.values())
 
+    def from_outside(self, res: Res, prop: str) -> bool:
+        """Whether `res.<prop>` holds a value not known yet that comes from outside this program's resources (a
+        lookup, config, a stack reference, a component whose children are not visible): it may name anything, so
+        a rule asking "does it name X?" cannot answer no."""
+        given = res.inputs.get(prop) if res.inputs is not None else res.get(prop)
+        if not contains_unknown(res.get(prop)) or not contains_unknown(given):
+            return False  # known, or omitted by the program (a computed attribute the provider fills in)
+        return not [r for r in self.deps(res, prop) if r.type != STACK_REFERENCE and not self.is_hidden_component(r)]
+
+    def is_hidden_component(self, res: Res) -> bool:
+        """A component registered by a provider plugin (a multi-language component such as awsx `ec2.Vpc`, or any
+        `remote=True` Construct) whose children this view does not contain: the offline engine cannot run the
+        plugin, so what it creates is not visible. A component with visible children is not hidden."""
+        if not _is_component_type(res.type):
+            return False
+        if self._children is None:
+            self._children = {r.parent for r in self.resources if r.parent}
+        return res.urn not in self._children
+
+    def hidden_components(self) -> list[Res]:
+        return [r for r in self.resources if self.is_hidden_component(r)]
+
     def ref_one(self, res: Res, prop: str, *types: str, what: str = "") -> Res:
         value = res.get(prop)
         found = self.refs(res, prop, value, *types)
@@ -353,7 +430,11 @@ class Graph:
         if not found:
             if isinstance(value, str) and not is_unknown(value):
                 raise Undecidable(f"{res.name}: its {label} {id_label(value)} is not managed by this program", res)
-            raise Undecidable(f"{res.name}: its {label} is unknown and not linked to a resource of this program", res)
+            raise Undecidable(
+                f"{res.name}: its {label} is unknown and not linked to a resource of this program "
+                f"({self.origin(res, prop)})",
+                res,
+            )
         raise Undecidable(f"{res.name}: its {label} could be any of {', '.join(r.name for r in found)}", res)
 
     def origin(self, res: Res, prop: str, excluding: tuple[str, ...] = ()) -> str:
@@ -462,8 +543,10 @@ class Graph:
         groups = self.function_security_groups(fn)
         if groups:
             return tuple(sorted(g.urn for g in groups))
-        vpc = fn.get("vpcConfig") or {}
+        vpc = fn.get("vpcConfig")
         ids = vpc.get("securityGroupIds") if isinstance(vpc, dict) else None
+        if contains_unknown(ids):
+            raise Undecidable(f"{fn.name}: its security groups are not known yet (a lookup or config)", fn)
         return tuple(sorted(str(i) for i in (ids if isinstance(ids, list) else [])))
 
     def subnet_vpc(self, subnet: Res) -> Res:
@@ -525,7 +608,11 @@ class Graph:
             raise Undecidable(f"{res.name}: its {what} could be any of {', '.join(t.name for t in tables)}", res)
         if isinstance(value, str) and value:
             raise Undecidable(f"{res.name}: its {what} {id_label(value)} is not managed by this program", res)
-        raise Undecidable(f"{res.name}: its {what} is unknown and not linked to a resource of this program", res)
+        raise Undecidable(
+            f"{res.name}: its {what} is unknown and not linked to a resource of this program "
+            f"({self.origin(res, prop)})",
+            res,
+        )
 
     def subnet_route_table(self, subnet: Res) -> Res:
         """The subnet's explicit association, else the VPC's main route table. Two associations of one subnet
@@ -578,14 +665,14 @@ class Graph:
         def state(key: str) -> tuple[str, Any]:
             """("set"|"absent"|"unknown", value) of one field of the route."""
             given = route.get(key)
-            if given is None or given == "":
+            if blank(given):
                 return "absent", None
             if not is_unknown(given) or res is None:
                 return "set", given  # an unknown inside an inline route came from another resource
             if res.property_dependencies.get(key):
                 return "set", given
             if res.inputs is not None:
-                return ("absent", None) if res.inputs.get(key) in (None, "") else ("set", given)
+                return ("absent", None) if blank(res.inputs.get(key)) else ("set", given)
             return "unknown", given
 
         keys = ("destinationCidrBlock", "destinationIpv6CidrBlock") if res else ("cidrBlock", "ipv6CidrBlock")
@@ -601,7 +688,7 @@ class Graph:
     def _target(self, owner: Res, prop: str | None, states: Mapping[str, tuple[str, Any]]) -> Target:
         """The route's target: the first field the program set (AWS takes exactly one)."""
         chosen = [(key, kind, types) for key, kind, types in _TARGET_KEYS if states[key][0] == "set"]
-        chosen = [(key, kind, types) for key, kind, types in chosen if states[key][1] != "local"]
+        chosen = [(key, kind, types) for key, kind, types in chosen if not _is_local(states[key][1])]
         if not chosen:
             if any(s == "unknown" for s, _ in states.values()):
                 raise Undecidable(f"{owner.name}: a route's target is unknown (its Analyze inputs were not seen)")
@@ -611,6 +698,12 @@ class Graph:
         if not types:
             return Target("other", None, key if is_unknown(given) else f"{key} {id_label(given)}")
         found = self.refs(owner, prop or key, given, *types)
+        if key == "gatewayId" and not found:
+            # AWS accepts a NAT gateway id in GatewayId (and pulumi-aws passes gateway_id through), so
+            # `aws.ec2.Route(gateway_id=nat.id)` routes to the NAT: linked by the property dependency while the
+            # id is unknown, by id once known.
+            found = self.refs(owner, prop or key, given, NAT)
+            kind = "nat" if found else kind
         if len(found) > 1:
             raise Undecidable(f"{owner.name}: a route's target could be any of {', '.join(r.name for r in found)}")
         if found:
@@ -622,8 +715,8 @@ class Graph:
             return Target(kind, target, target.name)
         if isinstance(given, str) and not is_unknown(given):
             for prefix, prefix_kind in _ID_PREFIX_KINDS.items():
-                if given.startswith(prefix) and prefix_kind == kind:
-                    return Target(kind, None, id_label(given))
+                if given.startswith(prefix) and (prefix_kind == kind or (key == "gatewayId" and prefix_kind == "nat")):
+                    return Target(prefix_kind, None, id_label(given))
             return Target("other", None, id_label(given))
         raise Undecidable(f"{owner.name}: a route's {key} is unknown and not linked to a resource", owner)
 

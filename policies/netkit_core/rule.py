@@ -90,6 +90,11 @@ class Rule:
     resource_check: ResourceCheck | None = None
     resource_types: tuple[str, ...] = ()
     companion_check: CompanionCheck | None = None
+    # The kinds of resources the rule reports on (netkit_core.hidden): a component whose children the check cannot
+    # see and that may create one of them makes the rule undecided on that component, never a silent pass. (A
+    # resource the rule reaches through a visible one, such as a function's subnets from an awsx Vpc, is already
+    # undecided through its property dependency, `Graph.origin`.)
+    judges: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         checks = [c for c in (self.stack_check, self.resource_check, self.companion_check) if c is not None]

@@ -33,6 +33,7 @@ from netkit_core.graph import (
     Graph,
     Res,
     Undecidable,
+    blank,
     is_unknown,
 )
 
@@ -101,7 +102,7 @@ def world_verdict(cidrs: Iterable[Any], owner: Res) -> bool:
     """True when a source is the whole internet; Undecidable when one is unknown or not a CIDR."""
     world = False
     for cidr in cidrs:
-        if cidr is None or cidr == "":
+        if blank(cidr):
             continue
         if _unknown(cidr):
             raise Undecidable(f"{owner.name}: an ingress CIDR is unknown", owner)
@@ -208,7 +209,7 @@ class SecurityGroups:
                 found += self.groups_of(
                     association, "securityGroupId", [association.get("securityGroupId")], "security group"
                 )
-        if not found and declared == []:
+        if not found and isinstance(declared, list) and not declared:
             # AWS gives an interface endpoint that names no group the VPC's default group.
             vpcs = self.graph.refs(endpoint, "vpcId", endpoint.get("vpcId"), VPC)
             if len(vpcs) == 1:
@@ -289,7 +290,7 @@ class SecurityGroups:
             rule.get("ipProtocol"),
             (rule.get("cidrIpv4"),),
             (rule.get("cidrIpv6"),),
-            () if prefix in (None, "") else (prefix,),
+            () if blank(prefix) else (prefix,),
         )
 
     # --- verdicts --------------------------------------------------------------------------------------------------

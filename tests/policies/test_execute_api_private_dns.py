@@ -37,8 +37,9 @@ def test_private_dns_with_a_public_api_is_flagged(mode: Mode, api: str) -> None:
     stack = with_execute_api(mode, True, api)
     assert messages(stack, RULE) == [
         "execute-api endpoint execute-api has private DNS on in VPC vpc, which hosts Lambdas, and the stack has "
-        "public API api: calls to it from those Lambdas resolve to the endpoint and get 403. Turn private DNS off "
-        "and call private APIs by their vpce hostname, or make the API private"
+        "public API api: calls to it from those Lambdas resolve to the endpoint and get 403. Set "
+        "private_dns_enabled=False on aws.ec2.VpcEndpoint execute-api and call private APIs by their vpce hostname, "
+        "or make the API private (endpoint_configuration types PRIVATE)"
     ]
     assert reasons(stack, RULE) == []
 

@@ -13,12 +13,12 @@ RULE = "interface-endpoint-private-dns"
 def test_defaults_for_omitted_settings(mode: Mode) -> None:
     assert (messages(compliant(mode, "dns-support-omitted"), RULE), reasons(compliant(mode), RULE)) == ([], [])
     assert messages(compliant(mode, "private-dns-omitted"), RULE) == [
-        "interface endpoint sqs has private DNS off: SDK calls to the service's normal name bypass it and fail "
-        "without internet. Set private_dns_enabled=True"
+        "interface endpoint sqs has private DNS off: SDK calls to the service's normal name bypass it (and fail "
+        "without internet). Set private_dns_enabled=True on aws.ec2.VpcEndpoint sqs"
     ]
     assert messages(compliant(mode, "dns-hostnames-omitted"), RULE) == [
         "VPC vpc of interface endpoint sqs has enable_dns_hostnames off: private DNS needs both on (the DNS trap). "
-        "LambdaNetwork turns both on"
+        "Set enable_dns_hostnames=True on aws.ec2.Vpc vpc"
     ]
 
 

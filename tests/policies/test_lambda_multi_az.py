@@ -12,8 +12,31 @@ RULE = "lambda-multi-az"
 def test_two_azs_pass_one_fails(mode: Mode) -> None:
     assert (messages(compliant(mode), RULE), reasons(compliant(mode), RULE)) == ([], [])
     assert messages(compliant(mode, "single-az"), RULE) == [
-        "function fn runs in 1 availability zone(s) (us-east-1a); give it subnets in at least 2 so one AZ "
-        "failing does not stop it"
+        "function fn has 1 subnet (lambda-0), so it runs in one availability zone; list subnets in at least 2 AZs "
+        "in the function's vpc_config.subnet_ids so one AZ failing does not stop it"
+    ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_single_subnet_is_one_az_even_when_its_zone_is_not_known(mode: Mode) -> None:
+    """Issue 17 item 2: the zone of the only subnet is unknown (AWS picks it, or it comes from another resource);
+    a subnet is in exactly one AZ, so the function runs in one AZ whatever it is."""
+    stack = compliant(mode, "single-az")
+    subnet = stack.named("lambda-0", g.SUBNET)
+    for view in (subnet.props, subnet.inputs or {}):
+        view.pop("availabilityZone", None)
+        view.pop("availabilityZoneId", None)
+    if mode == "preview":
+        subnet.props.update({"availabilityZone": g.UNKNOWN, "availabilityZoneId": g.UNKNOWN})
+    assert len(messages(stack, RULE)) == 1 and reasons(stack, RULE) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_two_subnets_in_the_same_zone_fail(mode: Mode) -> None:
+    stack = compliant(mode, azs=("us-east-1a", "us-east-1a"))
+    assert messages(stack, RULE) == [
+        "function fn runs in 1 availability zone(s) (us-east-1a); list subnets in at least 2 AZs in the function's "
+        "vpc_config.subnet_ids so one AZ failing does not stop it"
     ]
 
 

@@ -4,7 +4,7 @@ after an inspection hop, and zones named by name vs id (undecided, never a false
 import pytest
 from netkit_core import graph as g
 
-from tests.policies.stack_builder import MODES, Mode, compliant, messages, network, reasons
+from tests.policies.stack_builder import MODES, Mode, compliant, messages, network, reasons, run
 
 RULE = "nat-gateway-per-az"
 
@@ -17,12 +17,16 @@ def test_each_az_served_in_its_own_az(mode: Mode, egress: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_cross_az_nat_fails_on_the_subnet(mode: Mode) -> None:
-    found = messages(compliant(mode, "nat-cross-az"), RULE)
+def test_cross_az_nat_fails_on_the_nat_listing_the_subnets(mode: Mode) -> None:
+    stack = compliant(mode, "nat-cross-az")
+    found = messages(stack, RULE)
     assert found == [
-        "Lambda subnet lambda-1 in us-east-1b egresses through NAT gateway nat-0 in us-east-1a: an outage of "
-        "us-east-1a cuts its egress and traffic pays cross-AZ charges. Use the nat-per-az or nat-regional strategy"
+        "Lambda subnet(s) lambda-1 (us-east-1b) egress through NAT gateway nat-0 in us-east-1a: an outage of "
+        "us-east-1a cuts their egress, and their traffic pays cross-AZ data transfer. Give us-east-1b its own "
+        "aws.ec2.NatGateway in a public subnet of that AZ and point that AZ's Lambda route table 0.0.0.0/0 at it "
+        "(nat_gateway_id)"
     ], found
+    assert [urn for urn, _ in run(stack, RULE).violations] == [stack.named("nat-0", g.NAT).urn]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -33,8 +37,8 @@ def test_regional_nat_missing_an_az_fails(mode: Mode) -> None:
         addresses = view["availabilityZoneAddresses"]
         view["availabilityZoneAddresses"] = addresses[:1]
     assert messages(stack, RULE) == [
-        "Lambda subnet lambda-1 in us-east-1b egresses through regional NAT gateway regional, whose "
-        "availability_zone_addresses do not list us-east-1b: add that AZ"
+        "Lambda subnet(s) lambda-1 (us-east-1b) egress through regional NAT gateway regional, whose "
+        "availability_zone_addresses do not list us-east-1b: add us-east-1b to them (with allocation_ids)"
     ]
 
 
@@ -53,7 +57,9 @@ def test_zone_names_vs_zone_ids_are_undecided_in_preview_and_compared_in_update(
         assert messages(stack, RULE) == []
         assert reasons(stack, RULE) == [
             "nat-1: availability zone use1-az1 and us-east-1b are given one by name and one by zone id, which map "
-            "differently in every account, so they cannot be compared offline (use the same form on both)"
+            "differently in every account, so they cannot be compared without the account's mapping: use the same "
+            "form on both, or add the mapping to the fixtures file (an entry for "
+            "aws:index/getAvailabilityZones:getAvailabilityZones with `names` and `zoneIds` in the same order)"
         ]
     else:
         assert (messages(stack, RULE), reasons(stack, RULE)) == ([], [])

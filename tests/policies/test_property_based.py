@@ -252,7 +252,7 @@ def _rendered(resources: list[Res], results: dict[str, PolicyResult], preview: b
     """The offline report built from these outcomes, in every format stream B2 renders."""
     from rich.console import Console
 
-    from automation.offline import analyzer, report
+    from automation.offline import analyzer, report, sarif, text_report
 
     violations = [
         analyzer.Violation(policy=name.split("@")[0], enforcement="mandatory", urn=urn, message=message)
@@ -272,6 +272,6 @@ def _rendered(resources: list[Res], results: dict[str, PolicyResult], preview: b
         not_run=not_run,
     )
     console = Console(file=io.StringIO(), width=100)
-    report.render_text(built, console)
+    text_report.render_text(built, console)
     text = console.file.getvalue()  # type: ignore[attr-defined]
-    return [report.render_json(built), report.render_sarif(built), text]
+    return [report.render_json(built), sarif.render_sarif(built), text]

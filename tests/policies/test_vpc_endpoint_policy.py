@@ -20,7 +20,8 @@ def test_scoped_policies_inline_and_as_a_resource_pass(mode: Mode) -> None:
 def test_omitted_policy_is_the_default_full_access(mode: Mode) -> None:
     assert messages(compliant(mode, "endpoint-policy-omitted"), RULE) == [
         "VPC endpoint sqs has no policy, so AWS's default allows full access to the service for any principal and "
-        "resource: scope it to this account's resources (VpcEndpoints sets one)"
+        "resource: give aws.ec2.VpcEndpoint sqs a policy (or an aws.ec2.VpcEndpointPolicy) scoped to this account's "
+        "resources"
     ]
 
 
@@ -36,8 +37,8 @@ def test_explicit_full_access_fails(mode: Mode, document: object) -> None:
     stack = compliant(mode, "endpoint-policy-omitted")
     stack.add(g.ENDPOINT_POLICY, "sqs", vpcEndpointId=ref(stack.named("sqs", g.ENDPOINT)), policy=json.dumps(document))
     assert messages(stack, RULE) == [
-        "VPC endpoint sqs has a policy that allows full access to the service for any principal and resource: scope "
-        "it to this account's resources (VpcEndpoints sets one)"
+        "VPC endpoint sqs has a policy that allows full access to the service for any principal and resource: give "
+        "aws.ec2.VpcEndpoint sqs a policy (or an aws.ec2.VpcEndpointPolicy) scoped to this account's resources"
     ]
 
 

@@ -14,7 +14,7 @@ def test_flow_log_on_the_vpc_or_every_lambda_subnet(mode: Mode) -> None:
     stack = compliant(mode, "no-flow-logs")
     assert messages(stack, RULE) == [
         "VPC vpc hosts Lambdas but has no flow logs: unexpected outbound connections (an SSRF being exploited) go "
-        "unseen. LambdaNetwork enables them by default"
+        "unseen. Add an aws.ec2.FlowLog with vpc_id of vpc"
     ]
     for i in (0, 1):
         stack.add(g.FLOW_LOG, f"subnet-{i}", subnetId=ref(stack.named(f"lambda-{i}", g.SUBNET)), trafficType="ALL")

@@ -53,10 +53,10 @@ def test_endpoints_on_the_vpc_main_table_in_every_shape(mode: Mode, lambda_table
 def test_endpoint_on_another_table_than_the_lambda_one_fails(mode: Mode) -> None:
     stack = with_endpoints(network(mode, lambda_table="explicit", azs=ONE_AZ), "main-route-table-id")
     assert messages(stack, RULE) == [
-        "the s3 gateway endpoint is not attached to route table lambda-0 of Lambda subnet lambda-0; add it to "
-        "route_table_ids",
-        "the dynamodb gateway endpoint is not attached to route table lambda-0 of Lambda subnet lambda-0; add it to "
-        "route_table_ids",
+        f"the {service} gateway endpoint {service} is not attached to the Lambda route table(s) lambda-0 (subnet "
+        f"lambda-0): {service} traffic goes through NAT gateway nat-0 and pays its per-GB fee. Add them to the "
+        "endpoint's route_table_ids (or an aws.ec2.VpcEndpointRouteTableAssociation)"
+        for service in ("s3", "dynamodb")
     ]
 
 
@@ -64,9 +64,10 @@ def test_endpoint_on_another_table_than_the_lambda_one_fails(mode: Mode) -> None
 def test_an_endpoint_of_another_region_does_not_serve_the_vpc(mode: Mode) -> None:
     found = messages(compliant(mode, "s3-other-region"), RULE)
     assert found == [
-        "VPC vpc hosts Lambdas but has no s3 gateway endpoint for its region (s3 serve another region): s3 traffic "
-        "pays the NAT's per-GB fee (or fails without egress). Gateway endpoints are free: VpcEndpoints adds them "
-        "to every Lambda route table"
+        "VPC vpc hosts Lambdas but has no s3 gateway endpoint for us-east-1 (s3 serve another region): s3 traffic "
+        "goes through NAT gateway nat-0 and nat-1 and pays its per-GB fee. Gateway endpoints are free: add an "
+        "aws.ec2.VpcEndpoint with service_name com.amazonaws.<region>.s3, vpc_endpoint_type Gateway and "
+        "route_table_ids listing route table lambda-0 and lambda-1"
     ]
 
 

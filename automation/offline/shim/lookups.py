@@ -4,16 +4,38 @@ infrastructure answered from the fixtures file (DESIGN.md section 3). Pure stdli
 
 from __future__ import annotations
 
+import importlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
 
+# zone_mapping and settle_zones live in the provider model (provider_model/zones.py), so the offline provider and
+# both engines share them; re-exported here for this module's callers. Imported relative to this package (as
+# `automation` or the wheel's `lambda_netkit.automation`), or, when the engine shim has loaded this file by path inside
+# the program's interpreter (no package), from the private copy of the model the shim loaded first (shim/run.py
+# `_load_model`), so the program can still import none of our modules.
+if TYPE_CHECKING:
+    from automation.provider_model.zones import ZONE_KEYS as ZONE_KEYS
+    from automation.provider_model.zones import ZONES_TOKEN as ZONES_TOKEN
+    from automation.provider_model.zones import settle_zones as settle_zones
+    from automation.provider_model.zones import zone_mapping as zone_mapping
+else:
+    _zones = importlib.import_module(
+        "...provider_model.zones" if __package__ else "_netkit_provider_model.zones", __package__ or None
+    )
+    ZONES_TOKEN, ZONE_KEYS = _zones.ZONES_TOKEN, _zones.ZONE_KEYS
+    zone_mapping, settle_zones = _zones.zone_mapping, _zones.settle_zones
+
 
 def facts(token: str, region: str, zone_prefix: str) -> dict[str, Any] | None:
-    """Answers that do not depend on existing infrastructure (account, region, partition, AZs); `zone_prefix`
-    shapes the zone ids (`use1` -> use1-az1)."""
+    """Answers that do not depend on existing infrastructure (account, region, partition, AZ names).
+
+    The AZ ids are not a fact: which id (`use1-az1`) a name (`us-east-1a`) maps to differs in every account, and
+    a made-up mapping let a policy report a cross-AZ NAT as fact (issue 17). So `zoneIds` is left out (None to the
+    program) unless the fixtures file answers getAvailabilityZones, which callers consult first (`zone_mapping`
+    reads the same entry for resource outputs). `zone_prefix` is kept for callers; it no longer shapes an answer."""
     if token == "aws:index/getRegion:getRegion":
         return {
             "id": region,
@@ -22,11 +44,10 @@ def facts(token: str, region: str, zone_prefix: str) -> dict[str, Any] | None:
             "endpoint": f"ec2.{region}.amazonaws.com",
             "description": region,
         }
-    if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+    if token == ZONES_TOKEN:
         return {
             "id": region,
             "names": [f"{region}{suffix}" for suffix in "abc"],
-            "zoneIds": [f"{zone_prefix}-az{i + 1}" for i in range(3)],
             "groupNames": [region] * 3,
             "state": "available",
         }

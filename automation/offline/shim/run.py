@@ -27,26 +27,9 @@ import runpy
 import sys
 import threading
 import traceback
-import urllib.parse
+import types
 from typing import Any
 
-
-def _die_with_parent() -> None:
-    """Ask the kernel to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG, Linux); if the parent
-    is already gone (it died before this ran), leave now."""
-    expected = os.environ.get("NETKIT_OFFLINE_PARENT", "")
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import ctypes.util
-        import signal
-
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    if expected and str(os.getppid()) != expected:
-        os._exit(1)
-
-
-_die_with_parent()
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if sys.path and os.path.abspath(sys.path[0] or os.curdir) == _HERE:
     del sys.path[0]  # the language host's exec script directory holds no importable modules either
@@ -78,6 +61,8 @@ def _load(name: str) -> Any:
     return module
 
 
+# First, before any thread exists: the program runs below a keeper that ends everything it starts (keeper.py).
+_load("keeper").keep(int(os.environ.get("NETKIT_OFFLINE_PARENT") or 0))
 _load_model()
 wire = importlib.import_module(f"{_MODEL}.wire")
 planned = importlib.import_module(f"{_MODEL}.planned_state")
@@ -85,6 +70,7 @@ policy_document = importlib.import_module(f"{_MODEL}.policy_document")
 model_check = importlib.import_module(f"{_MODEL}.check")
 sdk_types = importlib.import_module(f"{_MODEL}.sdk_types")
 lookups = _load("lookups")
+sources = _load("sources")
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -122,20 +108,19 @@ class _Unknown(Exception):
     """A lookup answered unknown (preview without a fixture)."""
 
 
-def _trim_stack_traces(pulumi: Any) -> None:
-    """The SDK attaches the whole Python stack to each registration; the mock monitor only needs its first frame
-    (the source position). Keeping one frame saves ~5 KB per queued registration."""
+def _trim_stack_traces(picker: Any) -> None:
+    """The SDK attaches the whole Python stack to each registration; the mock monitor only needs the frame reports
+    point at (sources.SourcePicker: the first frame inside the scanned repository). Keeping that one frame saves
+    ~5 KB per queued registration."""
     resource_module = sys.modules.get("pulumi.runtime.resource")
     original = getattr(resource_module, "_get_stack_trace", None)
     if original is None:
         return
 
-    def first_frame() -> Any:
-        trace = original()
-        del trace.frames[1:]
-        return trace
+    def one_frame() -> Any:
+        return picker.keep_one(original())
 
-    resource_module._get_stack_trace = first_frame  # type: ignore[union-attr]
+    resource_module._get_stack_trace = one_frame  # type: ignore[union-attr]
 
 
 def _wrap_plain_invoke(pulumi: Any, state: dict[str, Any]) -> None:
@@ -186,7 +171,73 @@ def to_py(value: Any) -> Any:
     return value
 
 
-SECRET_VALUES: set[str] = set()  # the values of secret config keys (invoke arguments arrive unwrapped)
+SECRET_VALUES: set[str] = set()  # secret config values and invoke arguments marked secret (never printed)
+
+
+def _collect_invoke_secrets(pulumi: Any, channel: Channel) -> None:
+    """The SDK unwraps secrets from invoke arguments before it sends them (runtime/invoke.py calls
+    rpc._unwrap_rpc_secret_struct_properties), so the engine never learns which arguments were secret. We do, before
+    they are unwrapped: those values join SECRET_VALUES (fixture hints redact them) and go to the checker, which
+    masks them in everything it prints."""
+    rpc = sys.modules.get("pulumi.runtime.rpc")
+    original = getattr(rpc, "_unwrap_rpc_secret_struct_properties", None)
+    if original is None:
+        return
+    depth = threading.local()
+
+    def unwrap(value: Any) -> Any:
+        outer = not getattr(depth, "inside", False)
+        depth.inside = True
+        try:
+            plain_value, contains = original(value)
+        finally:
+            if outer:
+                depth.inside = False
+        if outer and contains:
+            note_secrets(wire.secret_values(to_py(value)), channel)
+        return plain_value, contains
+
+    rpc._unwrap_rpc_secret_struct_properties = unwrap  # type: ignore[union-attr]
+
+
+def _collect_output_secrets(pulumi: Any, channel: Channel) -> None:
+    """Values the program marks secret with `pulumi.Output.secret` are secrets the checker must never print, even
+    when the program unwraps one in an `apply` and prints it or passes it on as plain text."""
+    output = pulumi.Output
+    original = output.secret
+
+    def secret(value: Any) -> Any:
+        marked = original(value)
+        with contextlib.suppress(Exception):  # recording must never change what the program does
+            if isinstance(value, str | int | float | list | dict | tuple):
+                note_secrets(_plain_leaves(value), channel)  # now: the program may fail before an apply runs
+            else:
+                marked.apply(lambda known: note_secrets(_plain_leaves(known), channel))
+        return marked
+
+    output.secret = staticmethod(secret)
+
+
+def _plain_leaves(value: Any) -> list[str]:
+    """The strings (and JSON forms of numbers) of a plain Python value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, int | float):
+        return [json.dumps(value)]
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _plain_leaves(v)]
+    if isinstance(value, list | tuple):
+        return [leaf for v in value for leaf in _plain_leaves(v)]
+    return []
+
+
+def note_secrets(values: list[str], channel: Channel) -> None:
+    fresh = sorted({v for v in values if v and v not in SECRET_VALUES})
+    if fresh:
+        SECRET_VALUES.update(fresh)
+        channel.send({"kind": "secrets", "values": fresh})
 
 
 def redacted(value: Any) -> Any:
@@ -237,31 +288,92 @@ _shape_of = sdk_types.shape_of
 output_shapes = sdk_types.output_shapes
 
 
-def result_fields(token: str) -> list[str]:
-    """The output fields of a provider function's result type (`aws:ec2/getVpc:getVpc` -> GetVpcResult's)."""
+def result_class(token: str, load: bool = False) -> type | None:
+    """The SDK's result type of a provider function (`aws:ec2/getVpc:getVpc` -> pulumi_aws.ec2 GetVpcResult):
+    from the modules already loaded, or, with `load`, by importing the function's module; None when the package is
+    not installed. Never `getattr` on a package's modules: most of them are lazy (pulumi_aws `lazy_import`,
+    importlib.util.LazyLoader) and touching one loads it; touching all of them loads ~3,000 modules (20 s)."""
     pkg, _, rest = token.partition(":")
-    function = rest.rsplit(":", 1)[-1]
+    module, _, function = rest.rpartition(":")
     class_name = function[:1].upper() + function[1:] + "Result"
     prefix = "pulumi_" + pkg.replace("-", "_")
-    for name, module in list(sys.modules.items()):
-        if name.startswith(prefix) and isinstance(getattr(module, class_name, None), type):
-            return sorted(output_shapes(getattr(module, class_name))[1])
-    return []
+    for name, loaded in list(sys.modules.items()):
+        if name.startswith(prefix) and type(loaded) is types.ModuleType:  # a lazy module's type is a subclass
+            found = loaded.__dict__.get(class_name)
+            if isinstance(found, type):
+                return found
+    if not load:
+        return None
+    folder = module.split("/")[0]
+    package = prefix if folder in ("", "index") else f"{prefix}.{folder}"
+    try:
+        # getattr loads this one (lazy) package, as the program's own call will; never import a function's own
+        # module: binding it on a package that is not loaded yet shadows the function of the same name.
+        found = getattr(importlib.import_module(package), class_name, None)
+    except Exception:  # noqa: BLE001 - a package the program's environment does not have: nothing to check against
+        return None
+    return found if isinstance(found, type) else None
+
+
+def result_fields(token: str) -> list[str]:
+    """The output fields of a provider function's result type (`aws:ec2/getVpc:getVpc` -> GetVpcResult's)."""
+    return sorted(output_shapes(result_class(token))[1])
+
+
+_SHAPE_WORDS = {
+    "str": "a string",
+    "bool": "true or false",
+    "int": "a whole number",
+    "float": "a number",
+    "list[str]": "a list of strings",
+    "list": "a list",
+    "map": "a mapping",
+    "object": "a mapping",
+}
+
+
+def _fits(shape: str, value: Any) -> bool:
+    if value is None:
+        return True
+    if shape == "str":
+        return isinstance(value, str)
+    if shape == "bool":
+        return isinstance(value, bool)
+    if shape == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if shape == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if shape == "list[str]":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if shape == "list":
+        return isinstance(value, list)
+    return isinstance(value, dict)
+
+
+def check_fixture_results(fixtures: dict[str, Any]) -> str:
+    """The first fixture result that does not fit the installed SDK's result type, as one line naming the file, the
+    entry, the field and what is expected (never the value); "" when all fit. The SDK type-checks results when it
+    builds them (an assertion deep in the runtime otherwise)."""
+    source = fixtures.get("file") or "the fixtures file"
+    for index, entry in enumerate(fixtures.get("invokes") or []):
+        cls = result_class(entry["token"], load=True)
+        if cls is None:
+            continue
+        _, shapes = output_shapes(cls)
+        for field_name, value in (entry.get("result") or {}).items():
+            where = f"{source}: invokes[{index}].result.{field_name}"
+            if field_name == "id":  # every function result has it (output_shapes leaves ids out)
+                shapes = {**shapes, "id": "str"}
+            if field_name not in shapes:
+                near = [n for n in shapes if n.lower() == str(field_name).replace("_", "").lower()]
+                hint = f"; did you mean {near[0]}?" if near else f" (its fields: {', '.join(sorted(shapes))})"
+                return f"{where}: {cls.__name__} of the installed SDK has no field {field_name}{hint}"
+            if not _fits(shapes[field_name], value):
+                return f"{where} must be {_SHAPE_WORDS[shapes[field_name]]} ({cls.__name__} in the installed SDK)"
+    return ""
 
 
 # --- the monitor -----------------------------------------------------------------------------------------------
-
-
-def source_position(request: Any) -> tuple[str, int]:
-    """RegisterResourceRequest.sourcePosition (sent by the Python SDK since v3.76.0): file URI and line."""
-    try:
-        if not request.HasField("sourcePosition"):
-            return "", 0
-    except ValueError:  # an SDK older than source positions
-        return "", 0
-    position = request.sourcePosition
-    path = urllib.parse.unquote(urllib.parse.urlparse(position.uri).path) if position.uri else ""
-    return path, int(position.line)
 
 
 _DURATION_UNITS = {
@@ -318,12 +430,15 @@ def resource_options(request: Any) -> dict[str, Any]:
     return options
 
 
-def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel, state: dict[str, Any]) -> Any:
+def make_monitor(
+    pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel, state: dict[str, Any], picker: Any
+) -> Any:
     from google.protobuf import empty_pb2, struct_pb2
     from pulumi.runtime.proto import resource_pb2
 
     mode, stack, project, region = job["mode"], job["stack"], job["project"], job["region"]
     fixtures = job.get("fixtures") or {}
+    invokes = fixtures.get("invokes") or []
     provider_config: dict[str, dict[str, Any]] = job.get("providerConfig") or {}
 
     def struct(values: dict[str, Any]) -> Any:
@@ -392,7 +507,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
 
         def _register(self, request: Any) -> Any:
             urn = self.make_urn(request.parent, request.type, request.name)
-            source_file, source_line = source_position(request)
+            source_file, source_line = picker.pick(request)
             if request.type == STACK_TYPE and self.warmup_stack:
                 self.warmup_stack = False
                 return resource_pb2.RegisterResourceResponse(urn=urn)
@@ -413,11 +528,24 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             if remote:
                 resource_id, outputs = "", planned.unknown_outputs(every)
             elif request.custom:
+                config_known = True
                 if package != "pulumi":
-                    inputs = self._check(urn, request, inputs, cls, every)
+                    config = self.provider_config_of(request.provider, package)
+                    config_known = config is not None
+                    if config is not None:
+                        inputs = self._check(urn, request, inputs, cls, every, config)
                 where = self.region_of(request.provider)
                 resource_id, outputs = planned.planned_outputs(
-                    mode, request.type, request.name, wire.unwrap_secrets(inputs), required, stack, where
+                    mode,
+                    request.type,
+                    request.name,
+                    wire.unwrap_secrets(inputs),
+                    required,
+                    stack,
+                    where,
+                    config_known=config_known,
+                    # An update's AZ values only as given or from the fixtures' mapping (issue 17): the model's rule.
+                    zone_mapping=lookups.zone_mapping(invokes, where),
                 )
                 outputs = wire.annotate_secrets(outputs, inputs)  # the engine keeps the secret bit
                 for key in request.additionalSecretOutputs:  # the engine marks them secret in the new state
@@ -481,13 +609,11 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             named = config.get("region")
             return named if isinstance(named, str) and named != UNKNOWN else region
 
-        def _check(self, urn: str, request: Any, inputs: dict[str, Any], cls: Any, every: dict[str, str]) -> Any:
+        def _check(
+            self, urn: str, request: Any, inputs: dict[str, Any], cls: Any, every: dict[str, str], config: Any
+        ) -> Any:
             """The provider's Check (provider_model.check) on what the engine sends it: secrets stripped (the
             provider accepts none), the secret bit put back on the checked inputs afterwards."""
-            package = request.type.split(":")[0]
-            config = self.provider_config_of(request.provider, package)
-            if config is None:
-                return inputs
             result = model_check.check(
                 request.type,
                 request.name,
@@ -524,7 +650,16 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 outputs = self._stack_reference(str(inputs.get("name") or request.id))
             else:
                 required, _ = output_shapes(_CLASSES.get(request.type))
-                _, outputs = planned.planned_outputs(mode, request.type, request.name, inputs, required, stack, region)
+                _, outputs = planned.planned_outputs(
+                    mode,
+                    request.type,
+                    request.name,
+                    inputs,
+                    required,
+                    stack,
+                    region,
+                    zone_mapping=lookups.zone_mapping(invokes, region),
+                )
             outputs["id"] = request.id
             record = _record(
                 urn, request.type, request.name, True, request.parent, request.provider, inputs, outputs, request.id
@@ -537,6 +672,7 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
         def _stack_reference(self, name: str) -> dict[str, Any]:
             references = fixtures.get("stackReferences") or {}
             if name in references:
+                state["references"][name] = sorted(references[name] or {})
                 return {"name": name, "outputs": references[name] or {}, "secretOutputNames": []}
             token = f"{STACK_REFERENCE_TYPE}({name})"
             if mode == "preview":
@@ -545,9 +681,9 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 return {"name": name, "outputs": UNKNOWN, "secretOutputNames": UNKNOWN}
             message = (
                 f"the program reads stack reference {name}, which the offline check cannot answer in update mode; "
-                f"add its outputs to the fixtures file (--fixtures FILE):\n{lookups.stack_reference_hint(name)}"
+                "add its outputs to the fixtures file (--fixtures FILE), such as:"
             )
-            state["errors"].append({"reason": "lookup", "message": message})
+            state["errors"].append({"reason": "lookup", "message": message, "hint": lookups.stack_reference_hint(name)})
             raise LookupError_(message)
 
         def Invoke(self, request: Any) -> Any:
@@ -565,6 +701,9 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
             return resource_pb2.ResourceInvokeResponse(**{"return": struct(result)})
 
         def _answer(self, token: str, args: dict[str, Any], region: str, raw: dict[str, Any]) -> dict[str, Any]:
+            answer = lookups.match_fixture(invokes, token, args)  # a fixture answers before a fact (AZ ids)
+            if answer is not None:
+                return dict(answer)
             fact = lookups.facts(token, region, planned.zone_id_prefix(region))
             if fact is not None:
                 return dict(fact)
@@ -574,10 +713,6 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 return dict(lookups.parse_arn(str(args.get("arn", ""))))
             if token == "aws:index/getServicePrincipal:getServicePrincipal":
                 return dict(lookups.service_principal(args, region))
-            answer = lookups.match_fixture(fixtures.get("invokes") or [], token, args)
-            if answer is not None:
-                return dict(answer)
-            fields = result_fields(token)
             if mode == "preview":
                 if token not in state["lookups"]:
                     state["lookups"].append(token)
@@ -588,10 +723,10 @@ def make_monitor(pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel,
                 raise _Unknown()
             message = (
                 f"the program calls provider function {token}, a lookup of existing infrastructure that the offline "
-                "check cannot answer in update mode; add an entry to the fixtures file (--fixtures FILE):\n"
-                + lookups.fixture_hint(token, redacted(raw), fields)
+                "check cannot answer in update mode; add an entry to the fixtures file (--fixtures FILE), such as:"
             )
-            state["errors"].append({"reason": "lookup", "message": message})
+            hint = lookups.fixture_hint(token, redacted(raw), result_fields(token))
+            state["errors"].append({"reason": "lookup", "message": message, "hint": hint})
             raise LookupError_(message)
 
     return RecordingMonitor()
@@ -630,23 +765,109 @@ def _record(
     }
 
 
-def _user_traceback(program: str) -> str:
-    """The traceback from the program's own first frame on (as pulumi-language-python-exec _get_user_stacktrace);
-    "" when none of its frames is the program's (an error raised in the runtime: the message says it all, and a
-    traceback of the engine shim would only be noise)."""
+def _user_traceback(program: str, chain: bool = True) -> str:
+    """The traceback from the program's own first frame on (as pulumi-language-python-exec _get_user_stacktrace):
+    the frames after runpy's (which ran the program), else the first frame in the program's directory that is
+    neither this shim nor an installed package; "" when there is none (an error raised in the runtime: the message
+    says it all, and a traceback of the engine shim would only be noise)."""
     frames = traceback.extract_tb(sys.exc_info()[2])
-    root = os.path.abspath(program if os.path.isdir(program) else os.path.dirname(program))
-    for index, frame in enumerate(frames):
-        if os.path.abspath(frame.filename).startswith(root + os.sep):
-            return traceback.format_exc(limit=-(len(frames) - index))
-    return ""
+    runpy_files = {"<frozen runpy>", os.path.abspath(runpy.__file__)}  # frozen since Python 3.11
+    ran = [
+        i
+        for i, frame in enumerate(frames)
+        if frame.filename in runpy_files or os.path.abspath(frame.filename) in runpy_files
+    ]
+    start = ran[-1] + 1 if ran else None
+    while start is not None and start < len(frames) and frames[start].filename.startswith("<frozen"):
+        start += 1  # the import machinery that loads a package's __main__.py
+    if start is not None and start >= len(frames):
+        start = None
+    if start is None:
+        root = os.path.abspath(program if os.path.isdir(program) else os.path.dirname(program)) + os.sep
+        installed = tuple({os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix, _HERE)})
+        for index, frame in enumerate(frames):
+            path = os.path.abspath(frame.filename)
+            if path.startswith(root) and not path.startswith(installed) and "site-packages" not in path:
+                start = index
+                break
+    if start is None:
+        return ""
+    return traceback.format_exc(limit=-(len(frames) - start), chain=chain)
+
+
+def _exception_error(pulumi: Any, exc: BaseException, program: str, state: dict[str, Any]) -> dict[str, Any]:
+    """The error record for an exception out of the program, in words a new user understands and never with a
+    config value: a config key of the wrong type or missing (the checker adds where its value comes from), a
+    stack-reference output the fixtures do not give, an interrupt."""
+    config = sys.modules.get("pulumi.config")
+    name = "RunError" if isinstance(exc, pulumi.RunError) else type(exc).__name__
+    error: dict[str, Any] = {"reason": "exception", "message": f"the program failed: {name}: {exc}"}
+    if isinstance(exc, SyntaxError):
+        # Where and what, with the caret; the frames of the import machinery that compiled it are noise.
+        error["traceback"] = "".join(traceback.format_exception_only(exc))
+        return error
+    if config is not None and isinstance(exc, config.ConfigTypeError):
+        error["message"] = f"the program failed: config {exc.key} is not a valid {exc.expect_type}"
+        error["configKey"] = exc.key
+        # The SDK's own message quotes the value, and so does the int()/float() error it chains: never a config
+        # value in what the check prints.
+        shown = _user_traceback(program, chain=False)
+        value = str(exc.value)
+        error["traceback"] = shown.replace(value, "[value]") if len(value) >= 3 else shown
+        return error
+    elif config is not None and isinstance(exc, config.ConfigMissingError):
+        error["message"] = f"the program failed: it requires config {exc.key}, which is not set"
+        error["configKey"] = exc.key
+        error["missing"] = True
+    elif isinstance(exc, KeyError) and _raised_in(exc, "stack_reference.py"):
+        error["message"] = _missing_output(exc, state)
+    error["traceback"] = _user_traceback(program)
+    return error
+
+
+def _raised_in(exc: BaseException, filename: str) -> bool:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and os.path.basename(frames[-1].filename) == filename
+
+
+def _missing_output(exc: KeyError, state: dict[str, Any]) -> str:
+    """`StackReference.require_output` of an output the fixtures do not give (the SDK says only KeyError)."""
+    output = exc.args[0] if exc.args else ""
+    lacking = sorted(name for name, outputs in state["references"].items() if output not in outputs)
+    if not lacking:
+        return f"the program failed: KeyError: {exc}"
+    given = ", ".join(sorted(state["references"][lacking[0]])) or "none"
+    where = state.get("fixtures_file") or "the fixtures file"
+    return (
+        f"the program requires output {output} of stack reference {' or '.join(lacking)}, which {where} does not "
+        f"give (its outputs there: {given}); add it under stackReferences"
+    )
+
+
+def _read_job() -> dict[str, Any]:
+    """The job: from the file named on the command line, else from stdin (the checker writes it there, so secret
+    config values for the default provider are never written to a file); stdin is then /dev/null, as before."""
+    if len(sys.argv) > 1:
+        with open(sys.argv[1], encoding="utf-8") as handle:
+            return json.load(handle)
+    job = json.loads(sys.stdin.buffer.read())
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return job
 
 
 def main() -> None:
-    with open(sys.argv[1], encoding="utf-8") as handle:
-        job = json.load(handle)
+    job = _read_job()
     channel = Channel(int(job["fd"]))
-    state: dict[str, Any] = {"errors": [], "lookups": [], "plain": 0}
+    fixtures = job.get("fixtures") or {}
+    state: dict[str, Any] = {
+        "errors": [],
+        "lookups": [],
+        "plain": 0,
+        "references": {},  # stack reference name -> the output names the fixtures give
+        "fixtures_file": fixtures.get("file", ""),
+    }
     try:
         import pulumi
         import pulumi.runtime
@@ -662,9 +883,18 @@ def main() -> None:
         )
         _finish(0)
         return
+    problem = check_fixture_results(fixtures)
+    if problem:
+        channel.send({"kind": "error", "reason": "fixtures", "message": problem})
+        _finish(0)
+        return
     _record_classes(pulumi)
-    _trim_stack_traces(pulumi)
+    # Positions as the scanned repository sees them: its first frame, not an installed component's (sources.py).
+    picker = sources.SourcePicker(job.get("sourceRoot", ""), (*sources.installed_dirs(), os.path.join(_HERE, "")))
+    _trim_stack_traces(picker)
     _wrap_plain_invoke(pulumi, state)
+    _collect_invoke_secrets(pulumi, channel)
+    _collect_output_secrets(pulumi, channel)
 
     class Relay(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
@@ -680,7 +910,7 @@ def main() -> None:
     logger.propagate = False
     logger.addHandler(Relay())
     logger.setLevel(logging.INFO)
-    monitor = make_monitor(pulumi, mocks, job, channel, state)
+    monitor = make_monitor(pulumi, mocks, job, channel, state, picker)
     settings.configure(
         mocks.MockSettings(
             monitor=monitor,
@@ -733,17 +963,12 @@ def main() -> None:
         state["errors"].insert(
             0, {"reason": "exit", "message": f"the program exited by itself with sys.exit({shown})", "code": code}
         )
+    except KeyboardInterrupt:
+        message = "the program was interrupted (SIGINT or KeyboardInterrupt, as from Ctrl-C) before it finished"
+        state["errors"].insert(0, {"reason": "interrupted", "message": message, "traceback": _user_traceback(program)})
     except Exception as exc:  # noqa: BLE001 - every program failure is reported to the parent
         if not state["errors"] or state["errors"][0]["reason"] == "log":
-            name = "RunError" if isinstance(exc, pulumi.RunError) else type(exc).__name__
-            state["errors"].insert(
-                0,
-                {
-                    "reason": "exception",
-                    "message": f"the program failed: {name}: {exc}",
-                    "traceback": _user_traceback(program),
-                },
-            )
+            state["errors"].insert(0, _exception_error(pulumi, exc, program, state))
         elif "traceback" not in state["errors"][0]:
             state["errors"][0]["traceback"] = _user_traceback(program)
     for error in state["errors"]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.egress import allocation_set, distinct_lambda_subnets, is_regional, nat_egress, regional_addresses
 from netkit_core.graph import Graph, Res, Undecidable, Zone, as_list, same_zone, zone_of
+from netkit_core.hints import names
 from netkit_core.rule import Outcome, Rule
 
 
@@ -19,7 +21,8 @@ def _regional_problem(nat: Res, zone: Zone) -> str | None:
     if blocks is None:
         return (
             f"regional NAT gateway {nat.name} is in automatic mode: AWS picks its Elastic IPs and adds more as it "
-            "expands, so a vendor allow-list can break. List availability_zone_addresses with allocation ids"
+            "expands, so a vendor allow-list can break. List availability_zone_addresses (availability_zone and "
+            "allocation_ids of aws.ec2.Eip resources) for every Lambda AZ"
         )
     for block in blocks:
         if same_zone(zone_of(nat, block, "an availability_zone_address"), zone, nat):
@@ -34,6 +37,7 @@ def _regional_problem(nat: Res, zone: Zone) -> str | None:
 
 def egress_ips_pinned(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     out = Outcome()
+    found: dict[tuple[str, str], tuple[Res, list[str]]] = {}  # (NAT URN, problem) -> (NAT, Lambda subnets)
     for subnet in distinct_lambda_subnets(graph, out):
 
         def check(subnet: Res = subnet) -> None:
@@ -45,11 +49,16 @@ def egress_ips_pinned(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                 elif nat.is_set("allocationId"):
                     problem = None
                 else:
-                    problem = f"NAT gateway {nat.name} has no allocation_id: its public IP is not one you own"
+                    problem = (
+                        f"NAT gateway {nat.name} has no allocation_id: its public IP is not one you own. Set "
+                        "allocation_id to an aws.ec2.Eip's allocation_id"
+                    )
                 if problem:
-                    out.fail(nat, f"Lambda subnet {subnet.name} egresses through it, but {problem}")
+                    found.setdefault((nat.urn, problem), (nat, []))[1].append(subnet.name)
 
         out.attempt(check, subnet)
+    for (_urn, problem), (nat, subnets) in found.items():
+        out.fail(nat, f"Lambda subnet(s) {names(subnets)} egress through it, but {problem}")
     return out
 
 
@@ -61,7 +70,11 @@ RULE = Rule(
     ),
     enforcement="advisory",
     severity="medium",
-    remediation="Give zonal NATs an Eip allocation; give a regional NAT availability_zone_addresses for every AZ.",
+    remediation=(
+        "Set a zonal aws.ec2.NatGateway's allocation_id to an aws.ec2.Eip's; give a regional one "
+        "availability_zone_addresses with allocation_ids for every Lambda AZ."
+    ),
     config_schema={},
     stack_check=egress_ips_pinned,
+    judges=(hidden.FUNCTION,),
 )

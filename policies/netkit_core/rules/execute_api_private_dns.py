@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.endpoints import endpoint_type, private_dns, public_apis, service_of
 from netkit_core.graph import ENDPOINT, VPC, Graph, Res
 from netkit_core.rule import Outcome, Rule
@@ -27,14 +28,15 @@ def execute_api_private_dns(graph: Graph, config: Mapping[str, Any]) -> Outcome:
             vpc = graph.ref_one(endpoint, "vpcId", VPC, what="VPC")
             if vpc.urn not in hosting or not private_dns(graph, endpoint):
                 return
-            apis = public_apis(graph)
+            apis = public_apis(graph, graph.region_of(endpoint))
             if apis:
                 out.fail(
                     endpoint,
                     f"execute-api endpoint {endpoint.name} has private DNS on in VPC {vpc.name}, which hosts "
                     f"Lambdas, and the stack has public API {', '.join(sorted(a.name for a in apis))}: calls to "
-                    "it from those Lambdas resolve to the endpoint and get 403. Turn private DNS off and call "
-                    "private APIs by their vpce hostname, or make the API private",
+                    "it from those Lambdas resolve to the endpoint and get 403. Set private_dns_enabled=False on "
+                    f"aws.ec2.VpcEndpoint {endpoint.name} and call private APIs by their vpce hostname, or make the "
+                    "API private (endpoint_configuration types PRIVATE)",
                 )
 
         out.attempt(check, endpoint)
@@ -49,7 +51,13 @@ RULE = Rule(
     ),
     enforcement="advisory",
     severity="medium",
-    remediation="Turn private DNS off on the execute-api endpoint (call private APIs by the vpce hostname).",
+    remediation=(
+        "Set private_dns_enabled=False on the execute-api aws.ec2.VpcEndpoint (call private APIs by the vpce hostname)."
+    ),
     config_schema={},
     stack_check=execute_api_private_dns,
+    judges=(
+        hidden.ENDPOINT,
+        hidden.API,
+    ),
 )

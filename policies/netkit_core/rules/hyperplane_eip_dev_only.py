@@ -11,6 +11,7 @@ from netkit_core.graph import (
     Graph,
     Res,
 )
+from netkit_core.hints import netkit_hint
 from netkit_core.rule import Outcome, Rule
 
 
@@ -31,7 +32,8 @@ def hyperplane_eip_dev_only(graph: Graph, config: Mapping[str, Any]) -> Outcome:
             out.fail(
                 res,
                 f"{res.name} uses the Hyperplane-ENI Elastic IP trick {where}; it relies on a Lambda "
-                f"implementation detail and is allowed only in {', '.join(allowed)}. Use NatEgress",
+                f"implementation detail and is allowed only in {', '.join(allowed)}. Egress through an "
+                "aws.ec2.NatGateway with an Eip instead" + netkit_hint(graph, "NatEgress"),
             )
     return out
 
@@ -41,7 +43,7 @@ RULE = Rule(
     description="The Hyperplane-ENI Elastic IP trick is not used outside allowed environments.",
     enforcement="mandatory",
     severity="high",
-    remediation="Use NatEgress outside dev.",
+    remediation="Outside dev, egress through an aws.ec2.NatGateway with an Elastic IP (allocation_id).",
     config_schema={
         "allowedEnvironments": {"type": "array", "items": {"type": "string"}, "default": ["dev"]},
         "environment": {"type": "string", "default": ""},

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.endpoints import endpoint_type, is_endpoint_service, private_dns, public_apis, service_of
 from netkit_core.graph import ENDPOINT, VPC, Graph, Res
+from netkit_core.hints import netkit_hint
 from netkit_core.rule import Outcome, Rule
 
 
 def _execute_api_beside_public_api(graph: Graph, endpoint: Res) -> bool:
     """An execute-api endpoint in a stack with a public API must keep private DNS off (execute-api-private-dns),
     so the two rules never ask for opposite things."""
-    return service_of(graph, endpoint) == "execute-api" and bool(public_apis(graph))
+    return service_of(graph, endpoint) == "execute-api" and bool(public_apis(graph, graph.region_of(endpoint)))
 
 
 def interface_endpoint_private_dns(graph: Graph, config: Mapping[str, Any]) -> Outcome:
@@ -31,7 +33,8 @@ def interface_endpoint_private_dns(graph: Graph, config: Mapping[str, Any]) -> O
                 out.fail(
                     endpoint,
                     f"interface endpoint {endpoint.name} has private DNS off: SDK calls to the service's "
-                    "normal name bypass it and fail without internet. Set private_dns_enabled=True",
+                    "normal name bypass it (and fail without internet). Set private_dns_enabled=True on "
+                    f"aws.ec2.VpcEndpoint {endpoint.name}",
                 )
             vpc = graph.ref_one(endpoint, "vpcId", VPC, what="VPC")
             support = vpc.setting("enableDnsSupport", True, "enable_dns_support")
@@ -45,7 +48,8 @@ def interface_endpoint_private_dns(graph: Graph, config: Mapping[str, Any]) -> O
                 out.fail(
                     endpoint,
                     f"VPC {vpc.name} of interface endpoint {endpoint.name} has {' and '.join(off)} off: private "
-                    "DNS needs both on (the DNS trap). LambdaNetwork turns both on",
+                    f"DNS needs both on (the DNS trap). Set {' and '.join(off)}=True on aws.ec2.Vpc {vpc.name}"
+                    + netkit_hint(graph, "LambdaNetwork turns both on"),
                 )
 
         out.attempt(check, endpoint)
@@ -57,7 +61,11 @@ RULE = Rule(
     description="Interface endpoints have private DNS on, in a VPC with DNS support and DNS hostnames on.",
     enforcement="mandatory",
     severity="high",
-    remediation="private_dns_enabled=True; enable_dns_support and enable_dns_hostnames on the VPC.",
+    remediation=(
+        "Set private_dns_enabled=True on the aws.ec2.VpcEndpoint, and enable_dns_support and enable_dns_hostnames "
+        "on its aws.ec2.Vpc."
+    ),
     config_schema={},
     stack_check=interface_endpoint_private_dns,
+    judges=(hidden.ENDPOINT,),
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.graph import FUNCTION, Res, Undecidable, is_unknown
 from netkit_core.rule import Outcome, Rule
 from netkit_core.secret_detection import scan_environment, undecided_variables
@@ -72,10 +73,12 @@ RULE = Rule(
     enforcement="mandatory",
     severity="critical",
     remediation=(
-        "Store the value in Secrets Manager or SSM Parameter Store and pass VpcFunctionArgs.secrets={'VAR': "
-        "SecretRef('secretsmanager', secret.arn)}."
+        "Store the value in Secrets Manager (aws.secretsmanager.Secret) or SSM Parameter Store and put its ARN or "
+        "name in the variable; the function reads the value at run time."
     ),
-    config_schema={"allowPatterns": {"type": "array", "items": {"type": "string"}, "default": []}},
+    # `format: regex`: the engine (gojsonschema) and the offline check refuse a pattern that does not compile.
+    config_schema={"allowPatterns": {"type": "array", "items": {"type": "string", "format": "regex"}, "default": []}},
     resource_check=check_function,
+    judges=(hidden.FUNCTION,),
     resource_types=(FUNCTION,),
 )

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.graph import FUNCTION, Res, Undecidable, is_unknown
 from netkit_core.rule import Outcome, Rule
 from netkit_core.secret_detection import MarkedSecret
 
 MISSING = (
     "VPC function has no reserved concurrency: a burst can scale to the account limit (1,000 by default), "
-    "opening as many database connections and vendor calls. Set reserved_concurrency"
+    "opening as many database connections and vendor calls. Set reserved_concurrent_executions on the "
+    "aws.lambda_.Function"
 )
 
 
@@ -93,8 +95,9 @@ RULE = Rule(
     description="VPC Lambdas set reserved concurrency (protects databases and rate-limited APIs).",
     enforcement="advisory",
     severity="medium",
-    remediation="Set VpcFunctionArgs.reserved_concurrency.",
+    remediation="Set reserved_concurrent_executions on the aws.lambda_.Function.",
     config_schema={},
     resource_check=check_function,
+    judges=(hidden.FUNCTION,),
     resource_types=(FUNCTION,),
 )

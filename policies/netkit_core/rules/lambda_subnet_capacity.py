@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.analysis import finite_number
 from netkit_core.capacity import (
     DEFAULT_ACCOUNT_CONCURRENCY,
@@ -18,15 +19,18 @@ from netkit_core.capacity import (
     required_ips,
     usable_ips,
 )
+from netkit_core.endpoints import endpoint_type
 from netkit_core.graph import (
     ENDPOINT,
     NAT,
     SUBNET,
+    UNKNOWN,
     Graph,
     Res,
     Undecidable,
     is_unknown,
 )
+from netkit_core.hints import netkit_hint
 from netkit_core.rule import Outcome, Rule, Undecided
 
 
@@ -64,8 +68,15 @@ def subnet_demands(graph: Graph, config: Mapping[str, Any]) -> tuple[list[Subnet
         except Undecidable as exc:
             undecided.append(Undecided((exc.res or fn).urn, str(exc)))
     others: dict[str, int] = {}
+    unsure: dict[str, list[str]] = {}  # subnet URN -> ENIs that may or may not take one of its IPs
     for endpoint in graph.of_type(ENDPOINT):
-        if endpoint.get("vpcEndpointType") == "Interface":
+        try:
+            interface = endpoint_type(endpoint) == "Interface"
+        except Undecidable:
+            for subnet in graph.refs(endpoint, "subnetIds", endpoint.get("subnetIds"), SUBNET):
+                unsure.setdefault(subnet.urn, []).append(f"VPC endpoint {endpoint.name}")
+            continue
+        if interface:
             for subnet in graph.refs(endpoint, "subnetIds", endpoint.get("subnetIds"), SUBNET):
                 others[subnet.urn] = others.get(subnet.urn, 0) + 1
     for nat in graph.of_type(NAT):
@@ -73,22 +84,54 @@ def subnet_demands(graph: Graph, config: Mapping[str, Any]) -> tuple[list[Subnet
             others[subnet.urn] = others.get(subnet.urn, 0) + 1
     rows = []
     for urn, (subnet, per) in combos.items():
-        cidr = subnet.get("cidrBlock")
-        if is_unknown(cidr):
-            undecided.append(Undecided(subnet.urn, f"{subnet.name}: its CIDR block is unknown"))
+        if urn in unsure:
+            which = ", ".join(sorted(unsure[urn]))
+            undecided.append(
+                Undecided(urn, f"{subnet.name}: whether {which} takes an IP in it is not known (its type is not known)")
+            )
             continue
         try:
-            network = ipaddress.IPv4Network(str(cidr).strip(), strict=False) if isinstance(cidr, str) else None
-        except ValueError:
-            network = None
-        if network is None:
-            undecided.append(Undecided(subnet.urn, f"{subnet.name}: its CIDR block is not a valid IPv4 CIDR"))
+            cidr, network = _ipv4_block(subnet)
+        except Undecidable as exc:
+            undecided.append(Undecided(subnet.urn, str(exc)))
             continue
         demand = required_ips(
             [EniCombination(c, per_invocation) for c in per.values()], others.get(urn, 0), churn, account
         )
         rows.append(SubnetDemandRow(subnet, cidr, usable_ips(network.prefixlen), demand, len(per)))
     return rows, undecided
+
+
+def _ipv4_block(subnet: Res) -> tuple[str, ipaddress.IPv4Network]:
+    """The subnet's IPv4 CIDR block, or `Undecidable` saying why it is not known: computed from another resource
+    (unknown in a first preview), not given at all (allocated from an IPAM pool, or an IPv6-only subnet: never
+    guessed), or not a valid IPv4 CIDR."""
+    cidr = subnet.get("cidrBlock")
+    if is_unknown(cidr):
+        origin = _dependency_names(subnet, "cidrBlock")
+        if origin:
+            raise Undecidable(
+                f"{subnet.name}: its CIDR block comes from {', '.join(origin)} and is not known yet", subnet
+            )
+        given = subnet.inputs.get("cidrBlock") if subnet.inputs is not None else UNKNOWN
+        if subnet.inputs is not None and given is None:
+            raise Undecidable(f"{subnet.name}: its CIDR block is not set by the program (AWS allocates it)", subnet)
+        raise Undecidable(f"{subnet.name}: its CIDR block is not known yet (a lookup or config)", subnet)
+    if cidr is None or cidr == "":
+        raise Undecidable(
+            f"{subnet.name}: it has no IPv4 CIDR block given (allocated from an IPAM pool, or IPv6-only)", subnet
+        )
+    if not isinstance(cidr, str):
+        raise Undecidable(f"{subnet.name}: its CIDR block is not a valid IPv4 CIDR", subnet)
+    try:
+        return cidr, ipaddress.IPv4Network(cidr.strip(), strict=False)
+    except ValueError:
+        raise Undecidable(f"{subnet.name}: its CIDR block is not a valid IPv4 CIDR", subnet) from None
+
+
+def _dependency_names(res: Res, prop: str) -> list[str]:
+    """The names (URN tails) of the resources a property's value came from, as the engine recorded them."""
+    return sorted({urn.rsplit("::", 1)[-1] for urn in res.property_dependencies.get(prop, [])})
 
 
 def lambda_subnet_capacity(graph: Graph, config: Mapping[str, Any]) -> Outcome:
@@ -100,7 +143,9 @@ def lambda_subnet_capacity(graph: Graph, config: Mapping[str, Any]) -> Outcome:
                 row.subnet,
                 f"Lambda subnet {row.subnet.name} ({row.cidr}) has {row.usable} usable IPs but needs "
                 f"{row.demand.required}: {row.demand.explain()}, for {row.combinations} subnet x security-group "
-                "combination(s). Use a larger subnet (LambdaNetwork sizes it from CapacityPlan)",
+                f"combination(s). Give aws.ec2.Subnet {row.subnet.name} a larger cidr_block, or share security "
+                "groups between its functions"
+                + netkit_hint(graph, "LambdaNetwork sizes Lambda subnets from a CapacityPlan"),
             )
     return out
 
@@ -119,7 +164,11 @@ RULE = Rule(
     ),
     enforcement="mandatory",
     severity="high",
-    remediation="Let LambdaNetwork size the Lambda subnets from a CapacityPlan, or use larger CIDRs.",
+    remediation=(
+        "Give the Lambda aws.ec2.Subnet a larger cidr_block (a /24 has 251 usable IPs), or fewer subnet x "
+        "security-group combinations."
+    ),
     config_schema=CAPACITY_SCHEMA,
     stack_check=lambda_subnet_capacity,
+    judges=(hidden.FUNCTION,),
 )

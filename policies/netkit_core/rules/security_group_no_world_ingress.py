@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from netkit_core import hidden
 from netkit_core.graph import Graph
 from netkit_core.rule import Outcome, Rule
 from netkit_core.security_groups import SecurityGroups, protocol_label
@@ -64,4 +65,8 @@ RULE = Rule(
     ),
     config_schema={},
     stack_check=security_group_no_world_ingress,
+    judges=(
+        hidden.FUNCTION,
+        hidden.ENDPOINT,
+    ),
 )

@@ -1,0 +1,66 @@
+"""The preflight's report: text for people, JSON for machines; the JSON is also the account-facts file that
+`netkit check --account-facts FILE` reads (`facts.load_account_concurrency`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from .facts import FACTS_KIND, FACTS_VERSION, AccountFacts
+from .needs import StackNeeds
+from .verdicts import FAIL, OK, UNKNOWN, Check
+
+MARKS = {OK: "ok  ", FAIL: "FAIL", UNKNOWN: "??  "}
+
+
+@dataclass
+class PreflightReport:
+    needs: StackNeeds
+    facts: AccountFacts
+    checks: list[Check]
+    read_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @property
+    def passed(self) -> bool:
+        return not any(c.status == FAIL for c in self.checks)
+
+    def failing(self) -> list[Check]:
+        return [c for c in self.checks if c.status == FAIL]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": FACTS_KIND,
+            "version": FACTS_VERSION,
+            "stack": self.needs.stack,
+            "region": self.needs.region,
+            "read_at": self.read_at,
+            "passed": self.passed,
+            "checks": [c.to_json() for c in self.checks],
+            "needs": self.needs.to_json(),
+            "facts": self.facts.to_json(),
+            "notes": list(self.needs.notes),
+        }
+
+    def summary(self) -> str:
+        failed = len(self.failing())
+        unknown = sum(1 for c in self.checks if c.status == UNKNOWN)
+        verdict = "passed" if self.passed else f"failed: {failed} check(s) fail"
+        return f"preflight {verdict}" + (f", {unknown} could not be read" if unknown else "")
+
+
+def render_text(report: PreflightReport, out: TextIO) -> None:
+    needs = report.needs
+    out.write(f"preflight of stack {needs.stack} against the account in {needs.region}\n")
+    for check in report.checks:
+        out.write(f"{MARKS[check.status]} {check.name}: {check.message}\n")
+        if check.action:
+            out.write(f"      -> {check.action}\n")
+    for note in needs.notes:
+        out.write(f"note: {note}\n")
+    out.write(report.summary() + "\n")
+
+
+def render_json(report: PreflightReport) -> str:
+    return json.dumps(report.to_json(), indent=2)
