@@ -229,13 +229,13 @@ def _preview(
     python = os.environ.get("PULUMI_PYTHON_CMD", sys.executable)
     with sandbox(cli, python, pack, None) as box:
         assert box.pack is not None
-        command = ProgramHostCommand(cli, python, program, None)
+        command = ProgramHostCommand(box.cli, python, program, None)
         project = create_stack(box, command, program, stack, config, overrides or {})
         argv = program_host_argv(
             python,
             program,
             None,
-            cli,
+            box.cli,
             ["preview", "--stack", stack, "--policy-pack", str(box.pack), "--policy-pack-config", str(policy_config)],
         )
         return subprocess.run(

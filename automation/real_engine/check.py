@@ -278,7 +278,7 @@ def _run_real_check(
             if account_note:  # the engine reads the policy config from a file: the one with the account's facts
                 config_path = box.root / "policy-config.json"
                 config_path.write_text(json.dumps(policy_config_document(user_config)), encoding="utf-8")
-            command = _command(cli_path, interpreter.python, program_dir, None if entry == program_dir else entry)
+            command = _command(box.cli, interpreter.python, program_dir, None if entry == program_dir else entry)
             project_dir = create_stack(box, command, program_dir, stack, config, overrides)
             event_log = box.root / "events.jsonl"
             args = [

@@ -29,7 +29,6 @@ program reads resolve as they would there). The program itself is served from it
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import tempfile
@@ -44,11 +43,17 @@ from pulumi import automation as auto
 
 from ..offline.files import load_yaml_mapping
 from ..offline.stack_config import ProgramLoadError, StackConfig, parse_key
-from ..offline_provider.plugins import PluginError, install_offline_plugins, launcher_text, required_packages
+from ..offline_provider.plugins import (
+    DYNAMIC_VERSION,
+    PluginError,
+    install_offline_plugins,
+    launcher_text,
+    required_packages,
+)
 from ..offline_provider.server import FIXTURES_ENV
+from ..provider_model.planned_state import DYNAMIC_PACKAGE
 from .tools import policy_pack_executable, real_engine_env
 
-DYNAMIC_PROVIDER = ("pulumi-python", "1.0.0")  # the bundled provider of dynamic resources (the version is not asked)
 AMBIENT_WARNING = "from $PATH at"  # "using pulumi-resource-<name> from $PATH at <path> expected <bundled>"
 
 
@@ -63,6 +68,7 @@ class Sandbox:
     env: dict[str, str]  # for every CLI call of this check
     engine_log: Path
     pack: Path | None  # the policy pack as the executable analyzer the CLI launches
+    cli: Path  # the CLI as this check runs it (a link beside the offline provider's launchers)
 
 
 @contextmanager
@@ -82,12 +88,16 @@ def sandbox(cli: Path, program_python: str, pack_dir: Path | None, fixtures: Pat
             raise SandboxError(f"cannot register the offline provider: {exc}") from None
         ambient = root / "bin"
         ambient.mkdir()
-        for name, version in [*packages, DYNAMIC_PROVIDER]:
+        for name, version in [*packages, (DYNAMIC_PACKAGE, DYNAMIC_VERSION)]:
             launcher = ambient / f"pulumi-resource-{name}"
             launcher.write_text(launcher_text(name, version, program_python), encoding="utf-8")
             launcher.chmod(0o755)
-        env = real_engine_env(home, state, cli, secrets.token_urlsafe(24))
-        env["PATH"] = os.pathsep.join([str(ambient), env["PATH"]])
+        # The CLI is run through a link in the same directory: whoever starts it puts the CLI's directory first on
+        # PATH (the Automation API's _fixup_path, driver/command.py), and that must be this one, not .tools/bin with
+        # its bundled pulumi-resource-pulumi-python. The CLI still finds its own bundled plugins by its resolved
+        # executable (os.Executable + EvalSymlinks in getPluginInfoAndPath).
+        (ambient / "pulumi").symlink_to(cli.resolve())
+        env = real_engine_env(home, state, ambient / "pulumi", secrets.token_urlsafe(24))
         engine_log = root / "engine-grpc.jsonl"
         env.update(
             {
@@ -101,7 +111,7 @@ def sandbox(cli: Path, program_python: str, pack_dir: Path | None, fixtures: Pat
             }
         )
         pack = policy_pack_executable(pack_dir, root / "packs") if pack_dir is not None else None
-        yield Sandbox(root, home, env, engine_log, pack)
+        yield Sandbox(root, home, env, engine_log, pack, ambient / "pulumi")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
