@@ -15,8 +15,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +171,7 @@ def _running_with(marker: str) -> list[str]:
             except OSError:
                 continue
             if marker in command:
-                found.append(f"{entry.name}: {command[:200]}")
+                found.append(f"{entry.name}: {command}")
     return found
 
 
@@ -179,6 +181,34 @@ def test_a_timeout_stops_the_cli_and_everything_it_started(cli: Path, tmp_path: 
     assert result.returncode == 2
     assert "did not finish within the timeout of 25 seconds" in result.stderr
     assert _running_with(str(program)) == []  # program_host serving it, the CLI, providers, the pack
+    assert _running_with("netkit-engine-") == []
+
+
+def test_an_interrupt_stops_the_cli_and_everything_it_started(cli: Path, tmp_path: Path) -> None:
+    program = _misbehaving(tmp_path, "hang")
+    check = subprocess.Popen(
+        [sys.executable, "-m", "automation", "check", "test", "--program", str(program), "--engine", "pulumi"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not any("--client=" in line for line in _running_with("netkit-engine-")):  # the CLI runs the program
+            assert time.monotonic() < deadline, "the CLI never started"
+            assert check.poll() is None, check.communicate()
+            time.sleep(0.5)
+        time.sleep(2)
+        check.send_signal(signal.SIGINT)
+        _, stderr = check.communicate(timeout=120)
+    finally:
+        if check.poll() is None:  # a failed assertion above: stop the check as a user would, never leave it running
+            check.send_signal(signal.SIGINT)
+            check.wait(timeout=120)
+    assert check.returncode == 130
+    assert "interrupted (SIGINT)" in stderr
+    assert _running_with(str(program)) == []
     assert _running_with("netkit-engine-") == []
 
 
