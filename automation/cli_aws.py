@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .cli_common import EXIT_PASSED, EXIT_VIOLATIONS, Parser, add_program_option
+from .cli_common import EXIT_ERROR, EXIT_PASSED, EXIT_VIOLATIONS, Parser, add_program_option
 
 
 def add_parser(sub: Any) -> None:
@@ -68,9 +68,10 @@ def add_parser(sub: Any) -> None:
             "the stack's region: Elastic IP quota and allocations, NAT gateways per AZ, network interfaces and "
             "Lambda Hyperplane ENIs per VPC against the capacity model, Lambda account and unreserved concurrency "
             "against the functions' reserved concurrency, VPC Block Public Access mode and exclusions. Each check "
-            "is ok, FAIL (with what to ask AWS for or change) or ?? (could not read: the permission it needs). "
-            "Exit status: 0 nothing fails, 1 a check fails, 2 errors. The JSON report (--format json, --output) "
-            "is the file `check --account-facts` reads."
+            "is ok, FAIL (with what to ask AWS for or change) or ?? (could not read: the permission it needs, or "
+            "'could not read (deadline reached)' when --deadline ran out first). Exit status: 0 nothing fails, 1 a "
+            "check fails, 2 errors or checks left unread by the deadline (the report is still written). The JSON "
+            "report (--format json, --output) is the file `check --account-facts` reads."
         ),
     )
     preflight.add_argument("stack", help="stack name (reads Pulumi.<STACK>.yaml of the program)")
@@ -85,6 +86,14 @@ def add_parser(sub: Any) -> None:
     preflight.add_argument("--format", choices=("text", "json"), default="text", help="stdout format (default: text)")
     preflight.add_argument(
         "--output", metavar="FILE", type=Path, default=None, help="also write the JSON report (account facts) to FILE"
+    )
+    preflight.add_argument(
+        "--deadline",
+        metavar="SECONDS",
+        type=float,
+        default=300.0,
+        help="one deadline for all the AWS calls (default: 300): none starts after it, the one in flight gets what "
+        "is left, checks not read by then are 'could not read (deadline reached)' and the exit status is 2",
     )
     for p in (verify, enis, cleanup, preflight):
         if p is preflight:
@@ -127,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise ValueError("--timeout must be positive")
     if args.aws_command == "preflight":
+        if args.deadline <= 0:
+            raise ValueError("--deadline must be positive")
         return run_preflight_command(args)
     record: Any = None
     if args.aws_command == "cleanup":
@@ -159,7 +170,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_preflight_command(args: argparse.Namespace) -> int:
-    """`aws preflight STACK`: the report on stdout (text or JSON), the JSON also to --output; exit 1 on a fail."""
+    """`aws preflight STACK`: the report on stdout (text or JSON), the JSON also to --output; exit 1 on a fail, 2 when
+    the deadline left checks unread (and none fails): an unread check is never a pass."""
     import sys
 
     from botocore.exceptions import BotoCoreError, ClientError
@@ -168,6 +180,7 @@ def run_preflight_command(args: argparse.Namespace) -> int:
     from .offline.pack_process import PolicyPackError
     from .offline.stack_config import ProgramLoadError
     from .preflight import run_preflight
+    from .preflight.facts import DEADLINE_REACHED
     from .preflight.report import render_json, render_text
 
     try:
@@ -178,6 +191,7 @@ def run_preflight_command(args: argparse.Namespace) -> int:
             region=args.region,
             endpoint_url=args.endpoint_url,
             timeout=args.timeout,
+            deadline=args.deadline,
         )
     except (ProgramError, ProgramLoadError, PolicyPackError) as exc:
         raise ValueError(f"the program of stack {args.stack} cannot run offline: {exc}") from None
@@ -192,4 +206,10 @@ def run_preflight_command(args: argparse.Namespace) -> int:
         print(render_json(report))
     else:
         render_text(report, sys.stdout)
-    return EXIT_PASSED if report.passed else EXIT_VIOLATIONS
+    if report.failing():
+        return EXIT_VIOLATIONS
+    if report.unread_by_deadline():
+        names = ", ".join(c.name for c in report.unread_by_deadline())
+        print(f"error: {DEADLINE_REACHED} after --deadline {args.deadline:g} s: {names} not judged", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_PASSED

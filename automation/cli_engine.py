@@ -16,6 +16,9 @@ from typing import Any
 from .cli_common import EXIT_PASSED, Parser, add_policy_options, add_program_option
 from .project import Project, pack_for_run, project_from, required_policy_config
 
+# = driver.settings.PREFLIGHT_DEADLINE_SECONDS (tested); the driver is imported only when a command runs
+PREFLIGHT_DEADLINE_SECONDS = 300.0
+
 WHERE = (
     "Works on the Pulumi program in the current directory (or --program DIR); the local state backend, its "
     "passphrase and the per-stack workspace copies live in the program's .netkit/ directory."
@@ -216,6 +219,14 @@ def _gate_option(parser: argparse.ArgumentParser) -> None:
         help="update without the account preflight (quotas, Lambda concurrency, Block Public Access; "
         "docs/preflight.md), which stops prod when it fails (recorded and warned about)",
     )
+    parser.add_argument(
+        "--preflight-deadline",
+        metavar="SECONDS",
+        type=float,
+        default=PREFLIGHT_DEADLINE_SECONDS,
+        help="one deadline for all the preflight's AWS calls (default: %(default)g): none starts after it, checks "
+        "not read by then are 'could not read (deadline reached)', which stops prod (exit 2) and warns elsewhere",
+    )
 
 
 def _teardown_options(parser: argparse.ArgumentParser) -> None:
@@ -274,6 +285,9 @@ def _engine_settings(args: argparse.Namespace, project: Project) -> Any:
         raise ValueError("--eni-timeout must be positive; --cancel-grace, --kill-wait, --interrupt-budget not negative")
     if args.offline and args.emulator:
         raise ValueError("--offline and --emulator exclude each other")
+    preflight_deadline = getattr(args, "preflight_deadline", PREFLIGHT_DEADLINE_SECONDS)
+    if preflight_deadline <= 0:
+        raise ValueError("--preflight-deadline must be positive")
     settings = EngineSettings(
         state_dir=project.state_dir,
         pulumi_cli=_pulumi_cli(),
@@ -291,17 +305,22 @@ def _engine_settings(args: argparse.Namespace, project: Project) -> Any:
         eni_timeout_seconds=eni_timeout * 60,
         parking_group=getattr(args, "parking_security_group", None),
         aws_region=getattr(args, "region", None),
+        preflight_deadline_seconds=preflight_deadline,
     )
-    settings.preflight = _preflight(args, settings.aws_timeout_seconds)
+    settings.preflight = _preflight(args, settings.aws_timeout_seconds, preflight_deadline)
     return settings
 
 
-def _preflight(args: argparse.Namespace, timeout: float) -> Any:
+def _preflight(args: argparse.Namespace, timeout: float, deadline: float) -> Any:
     """The account preflight step of `up` and ephemeral runs (docs/preflight.md), against the emulator if any."""
     from .preflight.step import driver_step
 
     return driver_step(
-        region=getattr(args, "region", None), endpoint_url=args.emulator, timeout=timeout, offline=args.offline
+        region=getattr(args, "region", None),
+        endpoint_url=args.emulator,
+        timeout=timeout,
+        offline=args.offline,
+        deadline=deadline,
     )
 
 

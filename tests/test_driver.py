@@ -43,10 +43,10 @@ from automation.driver.retries import (
 )
 from automation.driver.settings import (
     PREFLIGHT_AWS_CALLS,
+    PREFLIGHT_DEADLINE_SECONDS,
     PREFLIGHT_PROGRAM_SECONDS,
     EngineSettings,
     Target,
-    aws_call_seconds,
     preflight_seconds,
     worst_case_seconds,
 )
@@ -410,6 +410,7 @@ def _settings_from_flags(flags: dict[str, str], state_dir: Path) -> EngineSettin
         cancel_grace_seconds=float(flags.get("cancel-grace", 120)),
         kill_wait_seconds=float(flags.get("kill-wait", 10)),
         eni_timeout_seconds=float(flags.get("eni-timeout", 45)) * 60,
+        preflight_deadline_seconds=float(flags.get("preflight-deadline", PREFLIGHT_DEADLINE_SECONDS)),
     )
 
 
@@ -435,13 +436,30 @@ def test_the_workflow_timeouts_cover_the_worst_case_the_budgets_allow(tmp_path: 
             assert f"account preflight {preflight / 60:g}" in WORKFLOW.read_text(), round(preflight / 60, 2)
 
 
-def test_the_worst_case_update_includes_the_preflight_program_run_and_aws_calls(tmp_path: Path) -> None:
+def test_the_worst_case_update_includes_the_preflight_program_run_and_its_deadline(tmp_path: Path) -> None:
+    from automation import cli_engine
+    from automation.preflight import account, run_preflight
     from automation.preflight.program import program_needs
+    from automation.preflight.step import driver_step
 
     base = settings(tmp_path, timeout_seconds=1200, attempts=2, aws_timeout_seconds=30)
-    # botocore standard mode, 3 attempts: each to its connect and read timeouts, 1 s + 2 s of backoff at most
-    assert aws_call_seconds(base) == 3 * (30 + 30) + 3
-    assert preflight_seconds(base) == 600 + PREFLIGHT_AWS_CALLS * 183
+    # the account reads end by their one deadline (5 min), however many calls go unanswered: 600 + 300 s, where
+    # 25 calls x botocore's 3 attempts x (30 s connect + 30 s read) + 3 s of backoff made 600 + 4575 s before
+    assert account.call_seconds(30) == 3 * (30 + 30) + 3
+    assert preflight_seconds(base) == 600 + 300 == PREFLIGHT_PROGRAM_SECONDS + PREFLIGHT_DEADLINE_SECONDS
+    assert PREFLIGHT_AWS_CALLS * account.call_seconds(30) > 15 * PREFLIGHT_DEADLINE_SECONDS
+    assert preflight_seconds(settings(tmp_path, preflight_deadline_seconds=60)) == 600 + 60
+    # one default everywhere: the driver's flag, `aws preflight --deadline`, run_preflight, the step
+    defaults = {
+        account.DEFAULT_DEADLINE_SECONDS,
+        cli_engine.PREFLIGHT_DEADLINE_SECONDS,
+        inspect.signature(run_preflight).parameters["deadline"].default,
+        inspect.signature(driver_step).parameters["deadline"].default,
+        cli.parse(["aws", "preflight", "dev"]).deadline,
+        cli.parse(["up", "dev"]).preflight_deadline,
+        cli.parse(["ephemeral", "run"]).preflight_deadline,
+    }
+    assert defaults == {PREFLIGHT_DEADLINE_SECONDS}, defaults
     # the program's offline run is bounded by program_needs' own timeout, which the driver's step leaves as it is
     assert inspect.signature(program_needs).parameters["timeout"].default == PREFLIGHT_PROGRAM_SECONDS
     without = worst_case_seconds(settings(tmp_path, timeout_seconds=1200, attempts=2, skip_preflight=True))
@@ -451,7 +469,7 @@ def test_the_worst_case_update_includes_the_preflight_program_run_and_aws_calls(
 
 
 class _CountingClient:
-    """A boto3 client stand-in that counts every request (one per page of a paginated listing)."""
+    """A boto3 client stand-in that counts every request (the preflight asks for each page of a listing itself)."""
 
     def __init__(self, answers: dict[str, Any], calls: list[str]) -> None:
         self.answers, self.calls = answers, calls
@@ -462,15 +480,6 @@ class _CountingClient:
         if isinstance(answer, Exception):
             raise answer
         return answer
-
-    def get_paginator(self, operation: str) -> Any:
-        client = self
-
-        class Pages:
-            def paginate(self, **_: Any) -> list[Any]:
-                return [client._answer(operation)]
-
-        return Pages()
 
     def __getattr__(self, operation: str) -> Any:
         return lambda **_: self._answer(operation)

@@ -25,6 +25,7 @@ from automation.driver import runs
 from automation.driver import update as update_module
 from automation.driver.errors import EngineTimeoutError, PlanRefusedError, PolicyViolationError
 from automation.driver.settings import EngineSettings, Target
+from tests.live_processes import processes_with_env
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -82,20 +83,7 @@ def record_of(path: Path) -> dict[str, Any]:
 def processes_with_home(home: Path) -> list[int]:
     """Every live process whose environment carries this run's PULUMI_HOME: the CLI, program_host, providers,
     policy packs (all inherit it)."""
-    marker = f"PULUMI_HOME={home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            if stat[stat.rfind(")") + 2 :].split()[0] == "Z":
-                continue
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+    return processes_with_env("PULUMI_HOME", str(home))
 
 
 def test_gate_plan_update_and_destroy_offline_leave_the_program_directory_alone(tmp_path: Path, program: Path) -> None:
@@ -261,8 +249,11 @@ except Interrupted as exc:
 """
 
 
-def test_sigterm_to_the_driver_during_up_stops_the_cli_and_writes_the_record(tmp_path: Path, program: Path) -> None:
-    state, out = tmp_path / "state", tmp_path / "up.json"
+def start_driver_until_nat_creating(
+    program: Path, state: Path, out: Path, seen: list[str] | None = None
+) -> subprocess.Popen[str]:
+    """The driver (SIGTERM_SCRIPT: `up`, NAT create slow but cancellable) in a process of its own, once the CLI is
+    creating the NAT gateway; the lines read until then are appended to `seen` when given."""
     pack = FIXTURES / "driver_pack"
     driver = subprocess.Popen(
         [sys.executable, "-c", SIGTERM_SCRIPT, str(program), str(pack), str(state), str(out), str(CLI)],
@@ -272,12 +263,19 @@ def test_sigterm_to_the_driver_during_up_stops_the_cli_and_writes_the_record(tmp
         text=True,
     )
     assert driver.stdout is not None
-    seen: list[str] = []
     deadline = time.monotonic() + 90
     for line in driver.stdout:
-        seen.append(line)
+        if seen is not None:
+            seen.append(line)
         if "nat creating" in line or time.monotonic() > deadline:
             break
+    return driver
+
+
+def test_sigterm_to_the_driver_during_up_stops_the_cli_and_writes_the_record(tmp_path: Path, program: Path) -> None:
+    state, out = tmp_path / "state", tmp_path / "up.json"
+    seen: list[str] = []
+    driver = start_driver_until_nat_creating(program, state, out, seen)
     driver.send_signal(signal.SIGTERM)
     rest, _ = driver.communicate(timeout=60)
     output = "".join(seen) + rest
@@ -290,25 +288,6 @@ def test_sigterm_to_the_driver_during_up_stops_the_cli_and_writes_the_record(tmp
     # the provider honours Cancel on the first SIGINT: the create ends, nothing is left pending
     assert record["pending_operations"] == [] and record["resources_in_state"] is not None
     assert "^C received; cancelling" in output
-
-
-def start_driver_until_nat_creating(program: Path, state: Path, out: Path) -> subprocess.Popen[str]:
-    """The driver (SIGTERM_SCRIPT: `up`, NAT create slow but cancellable) in a process of its own, once the CLI is
-    creating the NAT gateway."""
-    pack = FIXTURES / "driver_pack"
-    driver = subprocess.Popen(
-        [sys.executable, "-c", SIGTERM_SCRIPT, str(program), str(pack), str(state), str(out), str(CLI)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert driver.stdout is not None
-    deadline = time.monotonic() + 90
-    for line in driver.stdout:
-        if "nat creating" in line or time.monotonic() > deadline:
-            break
-    return driver
 
 
 def locks_of(state: Path) -> list[Path]:

@@ -26,6 +26,7 @@ from automation.provider_model.planned_state import resource_id
 from automation.provider_model.wire import UNKNOWN
 from automation.real_engine.command import ProgramHostCommand
 from automation.real_engine.tools import CliNotFound, find_pulumi_cli, real_engine_env
+from tests.live_processes import processes_with_env
 
 PROGRAM = Path(__file__).parent / "fixtures" / "programs" / "offline_provider"
 ZONES_PROGRAM = PROGRAM.with_name("offline_provider_zones")
@@ -75,19 +76,7 @@ def workspace(tmp_path: Path, cli: Path) -> Iterator[tuple[auto.Stack, dict[str,
 def _marked(marker: str, name: str = "") -> list[int]:
     """Processes started for this test (their environment holds the marker), optionally only those whose command
     line contains `name`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = (entry / "stat").read_text().split(") ", 1)[1][:1]
-        except OSError:
-            continue
-        if f"{MARKER}={marker}".encode() in environ.split(b"\0") and state != "Z" and name in cmdline:
-            found.append(int(entry.name))
-    return found
+    return processes_with_env(MARKER, marker, name)
 
 
 class Recorder:

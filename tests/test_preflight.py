@@ -10,6 +10,9 @@ are never another's."""
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +24,17 @@ from botocore.stub import Stubber
 
 from automation import cli
 from automation.preflight import account
-from automation.preflight.facts import AccountFacts, BlockPublicAccess, LambdaConcurrency, Reading, StackVpc
+from automation.preflight.facts import (
+    DEADLINE_REACHED,
+    AccountFacts,
+    BlockPublicAccess,
+    LambdaConcurrency,
+    Reading,
+    StackVpc,
+)
 from automation.preflight.needs import INGRESS, NAT_EGRESS, StackNeeds
 from automation.preflight.program import program_needs
+from automation.preflight.report import PreflightReport
 from automation.preflight.verdicts import FAIL, OK, UNKNOWN, Check, evaluate
 
 REGION = "us-east-1"
@@ -60,7 +71,7 @@ def quick_clients(endpoint: str) -> account.Clients:
     from botocore.config import Config
 
     session = boto3.session.Session(region_name=REGION)
-    config = Config(connect_timeout=10, read_timeout=10, retries={"mode": "standard", "max_attempts": 1})
+    config = Config(connect_timeout=10, read_timeout=10, retries={"mode": "standard", "total_max_attempts": 1})
     make = lambda service: session.client(service, endpoint_url=endpoint, config=config)  # noqa: E731
     return account.Clients(make("ec2"), make("lambda"), make("service-quotas"))
 
@@ -366,3 +377,117 @@ def test_service_quotas_default_when_no_value_was_applied() -> None:
         applied = account.service_quota(quotas, account.LAMBDA_ENI_QUOTA)
     assert (default.value, default.source.endswith("AWS default")) == (250, True)
     assert (applied.value, applied.source.endswith("AWS default")) == (400, False)
+
+
+# --- one deadline for all the AWS calls ----------------------------------------------------------------------------
+
+
+class SilentEndpoint:
+    """A TCP server on 127.0.0.1 that accepts every connection and never answers: each boto3 call to it waits for
+    its read timeout. `arrivals` are the monotonic times connections came in."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.arrivals: list[float] = []
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return  # closed
+            self.arrivals.append(time.monotonic())
+            self.held.append(connection)
+
+    def close(self) -> None:
+        self.server.close()
+        for connection in self.held:
+            connection.close()
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[SilentEndpoint]:
+    endpoint = SilentEndpoint()
+    try:
+        yield endpoint
+    finally:
+        endpoint.close()
+
+
+def test_a_call_gets_what_is_left_of_the_deadline() -> None:
+    """botocore's 3 attempts at --timeout while they fit, fewer as the deadline nears, then one attempt whose
+    connect and read timeouts share what is left, and none with less than a second left."""
+    full = account.call_seconds(30)
+    assert full == 3 * 60 + 3
+    assert account.call_budget(30, 10_000) == account.CallBudget(30, 3)
+    assert account.call_budget(30, full) == account.CallBudget(30, 3)
+    assert account.call_budget(30, full - 0.1) == account.CallBudget(30, 2)
+    assert account.call_budget(30, 100) == account.CallBudget(30, 1)
+    assert account.call_budget(30, 50) == account.CallBudget(25, 1)
+    assert account.call_budget(30, 0.99) is None
+
+
+def test_an_unanswering_endpoint_ends_the_preflight_at_its_deadline(
+    silent_endpoint: SilentEndpoint, stack_needs: dict[str, StackNeeds]
+) -> None:
+    """--timeout 30 and a 3 s deadline: without the deadline prod's reads would wait 183 s per call; with it, they
+    end within the deadline (plus client setup), nothing is read, every check that needed the account says so and
+    the report is no pass. No call starts after the deadline."""
+    needs, deadline = stack_needs["prod"], 3.0
+    clients = account.clients(REGION, silent_endpoint.url, 30.0, deadline)
+    started = time.monotonic()  # the deadline runs from when the clients are ready
+    facts = account.read_account(clients, needs)
+    elapsed = time.monotonic() - started
+    assert deadline - account.MIN_CALL_SECONDS <= elapsed <= deadline + 0.5, elapsed
+    # the last call started with at least MIN_CALL_SECONDS left (a client for a call's share takes milliseconds)
+    assert silent_endpoint.arrivals and max(silent_endpoint.arrivals) <= started + deadline - 0.9
+    assert facts.deadline_seconds == deadline
+    cut = facts.unread_by_deadline()
+    assert {"stack_vpc", "eip_quota", "lambda_concurrency", "block_public_access", "exclusions"} <= set(cut), cut
+    assert all(facts.readings()[name].problem == "deadline reached" for name in cut)
+    checks = evaluate(needs, facts)
+    report = PreflightReport(needs, facts, checks)
+    assert [c.status for c in checks] == [UNKNOWN] * len(checks)  # prod needs the account for every check
+    assert all(c.deadline and DEADLINE_REACHED in c.message for c in checks), [c.message for c in checks]
+    assert report.passed is False and report.failing() == []
+    assert report.summary() == f"preflight incomplete; deadline reached (3 s): {len(checks)} check(s) not read"
+    document = report.to_json()
+    assert document["passed"] is False and document["deadline_reached"] is True
+    assert document["checks"][0]["deadline_reached"] is True
+    assert document["facts"]["unread_by_deadline"] == cut
+
+
+def test_checks_judged_before_the_deadline_keep_their_verdict(stack_needs: dict[str, StackNeeds]) -> None:
+    """Lambda's answer came in time, Block Public Access did not: concurrency is judged, BPA is unread."""
+    cut = Reading.failed("deadline reached", "ec2 DescribeVpcBlockPublicAccessOptions", deadline=True)
+    facts = AccountFacts(
+        REGION,
+        lambda_concurrency=lambda_settings(1000, 900),
+        own_reserved=Reading(0, "none"),
+        block_public_access=cut,
+        deadline_seconds=300.0,
+    )
+    checks = by_name(evaluate(stack_needs["prod"], facts))
+    assert checks["lambda-concurrency"].status == OK and not checks["lambda-concurrency"].deadline
+    bpa = checks["block-public-access"]
+    assert bpa.status == UNKNOWN and bpa.deadline
+    assert f"{DEADLINE_REACHED}: ec2 DescribeVpcBlockPublicAccessOptions" in bpa.message
+
+
+def test_cli_preflight_deadline_exit_2_with_the_report(
+    silent_endpoint: SilentEndpoint, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "facts.json"
+    argv = ["aws", "preflight", "dev", "--endpoint-url", silent_endpoint.url, "--deadline", "2", "--output", str(out)]
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert "??   elastic-ips" in captured.out and DEADLINE_REACHED in captured.out
+    assert "preflight incomplete; deadline reached (2 s)" in captured.out
+    assert f"error: {DEADLINE_REACHED} after --deadline 2 s" in captured.err
+    report = json.loads(out.read_text())
+    assert report["passed"] is False and report["deadline_reached"] is True and report["deadline_seconds"] == 2
+    assert cli.main(["aws", "preflight", "dev", "--deadline", "0"]) == 2
+    assert "--deadline must be positive" in capsys.readouterr().err

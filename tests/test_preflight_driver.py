@@ -14,14 +14,16 @@ import pytest
 from automation import cli
 from automation.check import DEFAULT_PACK, REPO_ROOT
 from automation.driver import runs
-from automation.driver.errors import PolicyViolationError
+from automation.driver.errors import DriverError, PolicyViolationError
 from automation.driver.settings import Target
+from automation.preflight.facts import DEADLINE_REACHED
 from automation.preflight.step import driver_step
 from tests.conftest import copy_project
 from tests.test_driver_real import CLI, PROGRAM_HOST, real_settings, record_of, target_of
 from tests.test_driver_real import program as program
-from tests.test_preflight import allocate
+from tests.test_preflight import SilentEndpoint, allocate
 from tests.test_preflight import aws_account as aws_account
+from tests.test_preflight import silent_endpoint as silent_endpoint
 
 needs_cli = pytest.mark.skipif(
     not (CLI.is_file() and PROGRAM_HOST.is_file()), reason="the real Pulumi CLI is not built: run `make pulumi-cli`"
@@ -59,6 +61,20 @@ def test_outside_prod_a_failing_preflight_is_a_warning(aws_account: dict[str, An
     assert any(d.startswith("fail elastic-ips") for d in outcome.details)
     with pytest.raises(PolicyViolationError, match="fails elastic-ips, nothing was changed"):
         step(repo_target("prod"))
+
+
+def test_checks_left_unread_by_the_deadline_stop_prod_and_warn_elsewhere(silent_endpoint: SilentEndpoint) -> None:
+    """An endpoint that never answers, --timeout 30, --preflight-deadline 2: the step returns by its deadline (plus
+    the program's offline run); in prod the unread checks stop the run before any change, never a silent pass."""
+    step = driver_step(region=None, endpoint_url=silent_endpoint.url, timeout=30.0, deadline=2.0)
+    outcome = step(repo_target("dev"))
+    assert outcome.result.startswith("preflight incomplete; deadline reached (2 s)")
+    assert any(f"preflight {DEADLINE_REACHED} after 2 s" in w and "only prod stops" in w for w in outcome.warnings)
+    assert any(d.startswith("unknown elastic-ips") and DEADLINE_REACHED in d for d in outcome.details)
+    with pytest.raises(DriverError, match="stops before any change") as stopped:
+        step(repo_target("prod"))
+    assert not isinstance(stopped.value, PolicyViolationError)  # exit 2: unread, not a violation
+    assert DEADLINE_REACHED in str(stopped.value) and "--preflight-deadline" in str(stopped.value)
 
 
 def test_offline_runs_record_that_there_was_no_account_to_read() -> None:

@@ -34,6 +34,7 @@ import pytest
 
 from automation.check import REPO_ROOT
 from tests.conftest import FIXTURES
+from tests.live_processes import processes_with_env
 
 MARKER = f"nkprobe{uuid.uuid4().hex[:12]}"  # planted in every secret; must never come out
 PROBE_PACK = FIXTURES / "probe_pack"
@@ -404,19 +405,7 @@ class Run:
 
 def _with_id(probe_id: str) -> list[int]:
     """Processes whose environment carries the probe's id (everything the run started inherits it)."""
-    needle = f"NETKIT_PROBE_ID={probe_id}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if needle in environ.split(b"\0") and state != "Z":
-            found.append(int(entry.name))
-    return found
+    return processes_with_env("NETKIT_PROBE_ID", probe_id)
 
 
 def _run(probe: Probe, root: Path) -> Run:

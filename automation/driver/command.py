@@ -23,8 +23,6 @@ process a killed driver left (engine.py).
 from __future__ import annotations
 
 import codecs
-import ctypes
-import ctypes.util
 import io
 import os
 import signal
@@ -43,15 +41,12 @@ from pulumi.automation._cmd import CommandResult, OnOutput, _fixup_path, _parse_
 from pulumi.automation._minimum_version import _MINIMUM_VERSION
 from pulumi.automation.errors import create_command_error
 
+from ..parent_death import with_parent_death_signal
 from .processes import StopReport, kill_session, session_members, stop_process
 
 # Commands that run the program (the CLI needs a language runtime for them): served through program_host.
 PROGRAM_COMMANDS = frozenset({"up", "preview", "refresh", "destroy"})
 
-_PR_SET_PDEATHSIG = 1
-# looked up once here: between fork and exec (preexec_fn) nothing may start a process or take an import lock
-_LIBC_NAME = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
-_LIBC = ctypes.CDLL(_LIBC_NAME, use_errno=True) if _LIBC_NAME else None
 _RUNNING: set[subprocess.Popen[Any]] = set()
 _RUNNING_LOCK = threading.Lock()
 OUTPUT_POLL_SECONDS = 0.05  # how often a quiet output file is read again
@@ -111,13 +106,6 @@ def _engine_pid(process: subprocess.Popen[Any], direct: bool) -> int | None:
                 return pid
         time.sleep(ENGINE_PID_POLL_SECONDS)
     return None
-
-
-def _die_with_parent(death_signal: int) -> None:
-    """In the child before exec: receive `death_signal` when the driver's thread that started it dies (Linux
-    PR_SET_PDEATHSIG; a no-op elsewhere). The starting thread lives until the command ends (engine.py waits in it)."""
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, death_signal, 0, 0, 0)
 
 
 def direct_argv(pulumi: str, args: list[str], cwd: str) -> list[str]:
@@ -182,6 +170,8 @@ class InterruptibleCommand(PulumiCommand):
         # SIGTERM (its graceful cancel; the lock is released), program_host gets SIGKILL and then gives the CLI
         # SIGTERM itself (program_host.py `_die_with_parent`).
         death_signal = signal.SIGTERM if direct else signal.SIGKILL
+        # Through a Python stub, not preexec_fn: this process runs gRPC threads (see parent_death.py).
+        argv = with_parent_death_signal(sys.executable, argv, death_signal)
         finished = threading.Event()
         with (
             tempfile.TemporaryFile(prefix="netkit-cli-out.") as out_file,
@@ -194,7 +184,6 @@ class InterruptibleCommand(PulumiCommand):
                 cwd=cwd,
                 env=env,
                 start_new_session=True,  # its own session and process group: ours to signal, never our own
-                preexec_fn=lambda: _die_with_parent(death_signal),
             ) as process,
         ):
             with self._lock:

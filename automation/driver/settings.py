@@ -24,17 +24,17 @@ METADATA_GRACE_SECONDS = 5.0  # nothing is in flight that a longer grace would l
 SIGNAL_KILL_WAIT_SECONDS = 2.0
 # The account preflight before the gate (automation/preflight, issue 21; `up` and ephemeral runs, unless
 # --skip-preflight or --offline). It runs the program offline first, bounded by preflight/program.py's timeout, then
-# reads the account with boto3 (preflight/account.py `read_account`): with every fallback taken, 21 calls (counted
-# against a client that answers each one with the error that triggers its fallback: tests/test_driver.py), plus one
-# GetFunctionConcurrency per function already in the stack's VPC and one per further page of a listing; 4 of those
-# are allowed for (netkit's program has 2 functions). An unanswered call is a check left unknown, not the end of
-# the preflight, so in the worst case every call runs all its attempts.
+# reads the account with boto3 (preflight/account.py `read_account`) within ONE overall deadline
+# (--preflight-deadline, default PREFLIGHT_DEADLINE_SECONDS = account.DEFAULT_DEADLINE_SECONDS): no call starts
+# after it and the call in flight gets at most what is left, so the reads end by it. Without it they were bounded
+# only call by call: with every fallback taken 21 calls (counted against a client that answers each one with the
+# error that triggers its fallback: tests/test_driver.py), plus one GetFunctionConcurrency per function already in
+# the stack's VPC and one per further page of a listing (4 allowed for), each up to its attempts x (30 s connect +
+# 30 s read): 76.25 min counted at 3 attempts, more in fact (aws_ops.aws_client's `max_attempts: 3` is 3 retries in
+# botocore). Against AWS they take seconds; 300 s is 12 s per call.
 PREFLIGHT_PROGRAM_SECONDS = 600.0
+PREFLIGHT_DEADLINE_SECONDS = 300.0
 PREFLIGHT_AWS_CALLS = 21 + 4
-# botocore's standard retry mode as aws_ops.aws_client sets it: 3 attempts, each bounded by the connect timeout and
-# then the read timeout (both --aws-timeout), with a backoff of at most 1 s and 2 s between them
-AWS_ATTEMPTS = 3
-AWS_BACKOFF_SECONDS = 1.0 + 2.0
 
 
 @dataclass
@@ -69,6 +69,7 @@ class EngineSettings:
     parking_group: str | None = None
     aws_region: str | None = None
     aws_timeout_seconds: float = 30.0
+    preflight_deadline_seconds: float = PREFLIGHT_DEADLINE_SECONDS  # the account reads, all of them
     # issue 21 (automation/preflight/step.py): the account's limits before the gate, nothing changed yet; raises
     # PolicyViolationError (or DriverError) when the run must stop
     preflight: Callable[[Target], PreflightOutcome] | None = None
@@ -78,6 +79,8 @@ class EngineSettings:
             raise DriverError("--timeout must be positive, --retries at least 1 and --retry-delay not negative")
         if self.eni_timeout_seconds <= 0 or self.cancel_grace_seconds < 0 or self.kill_wait_seconds < 0:
             raise DriverError("--eni-timeout must be positive, --cancel-grace and the kill wait not negative")
+        if self.preflight_deadline_seconds <= 0:
+            raise DriverError("--preflight-deadline must be positive")
         if self.offline and self.emulator_url:
             raise DriverError("--offline and --emulator exclude each other: pick one stand-in for AWS")
 
@@ -133,16 +136,11 @@ def retried_seconds(settings: EngineSettings, one_call: float) -> float:
     return attempts * one_call + settings.retry_delay_seconds * attempts * (attempts - 1) / 2
 
 
-def aws_call_seconds(settings: EngineSettings) -> float:
-    """One boto3 call that never answers: every attempt to its connect and read timeouts, the backoffs between."""
-    return AWS_ATTEMPTS * 2 * settings.aws_timeout_seconds + AWS_BACKOFF_SECONDS
-
-
 def preflight_seconds(settings: EngineSettings) -> float:
-    """The account preflight: the program's offline run to its timeout, then every AWS call to its last attempt."""
+    """The account preflight: the program's offline run to its timeout, then the account reads to their deadline."""
     if settings.skip_preflight or settings.offline:
         return 0.0
-    return PREFLIGHT_PROGRAM_SECONDS + PREFLIGHT_AWS_CALLS * aws_call_seconds(settings)
+    return PREFLIGHT_PROGRAM_SECONDS + settings.preflight_deadline_seconds
 
 
 def worst_case_seconds(settings: EngineSettings, checks_seconds: float = 300.0) -> dict[str, float]:

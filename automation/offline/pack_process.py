@@ -37,6 +37,7 @@ from typing import Any
 
 import grpc
 
+from ..parent_death import with_parent_death_signal
 from .files import parse_yaml, read_text
 from .protos import analyzer_pb2, analyzer_pb2_grpc
 
@@ -215,26 +216,6 @@ def resolve_launch(pack_dir: Path, environ: Mapping[str, str] | None = None) -> 
     raise PolicyPackError(f"{where} names no virtualenv and no {' or '.join(names)} is on PATH")
 
 
-# Runs in the pack's own interpreter before it becomes the pack: ask Linux to SIGKILL it when its parent (the
-# check) dies, then exec the CLI's exact command line (the signal setting survives exec). A preexec_fn would do the
-# same but forces fork() in a process that runs gRPC threads, which gRPC warns about and which is unsafe.
-_PDEATHSIG_EXEC = (
-    "import ctypes, os, signal, sys\n"
-    "try:\n"
-    "    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)\n"
-    "except (OSError, AttributeError):\n"
-    "    pass\n"
-    "if os.getppid() != int(sys.argv[1]):\n"
-    "    sys.exit(1)\n"
-    "os.execv(sys.argv[2], sys.argv[2:])\n"
-)
-
-
-def with_parent_death_signal(argv: list[str]) -> list[str]:
-    """`argv` started through the pack's interpreter so it dies with us (see _PDEATHSIG_EXEC)."""
-    return [argv[0], "-c", _PDEATHSIG_EXEC, str(os.getpid()), *argv]
-
-
 def stop_process_group(process: subprocess.Popen[Any], grace: float = 5.0) -> None:
     """SIGTERM to the whole group, then SIGKILL; the pack never outlives the check."""
     if process.poll() is not None:
@@ -274,7 +255,7 @@ class PolicyPackProcess:
         self.channel: grpc.Channel | None = None
         try:
             self.process = subprocess.Popen(
-                with_parent_death_signal(self.launch.argv()),
+                with_parent_death_signal(self.launch.python, self.launch.argv()),
                 cwd=self.pack_dir,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -28,8 +28,13 @@ def run_preflight(
     region: str | None = None,
     endpoint_url: str | None = None,
     timeout: float = 30.0,
+    deadline: float | None = 300.0,
 ) -> PreflightReport:
     """Run the stack's program offline, read the account for its region (or `region`), and judge.
+
+    `timeout` bounds each AWS call's connect and read; `deadline` all the account reads together (seconds from
+    when they start, after the program's offline run, which has its own timeout; None: no deadline): the facts
+    not read by then are "could not read (deadline reached)" and the report is not a pass.
 
     Raises the offline run's errors (ProgramLoadError, ProgramError, PolicyConfigError) and botocore's
     NoCredentialsError / EndpointConnectionError (nothing can be read then); every other AWS failure is a check
@@ -42,7 +47,7 @@ def run_preflight(
     needs = program_needs(stack, program_dir, policy_config)
     if region:
         needs.region = region
-    facts = read_account(clients(needs.region, endpoint_url, timeout), needs)
+    facts = read_account(clients(needs.region, endpoint_url, timeout, deadline), needs)
     return PreflightReport(needs, facts, evaluate(needs, facts))
 
 

@@ -1,4 +1,7 @@
-"""Read the account's limits and settings with boto3: read-only calls, each bounded by the client's timeouts.
+"""Read the account's limits and settings with boto3: read-only calls, each bounded by the client's timeouts, all
+of them by one overall deadline (`Deadline`, `BoundedClient`): once it is reached no call starts, and a call
+started with less left than its worst case runs on a client whose timeouts and attempts fit in what is left. The
+facts not read by then are Readings marked `deadline` ("could not read (deadline reached)").
 
 Quotas come from Service Quotas where it answers (GetServiceQuota: the applied value; GetAWSDefaultServiceQuota
 when no value was ever applied), else from the service's own API. Lambda concurrency is the exception: Lambda's
@@ -17,12 +20,13 @@ lambda L-9FEE3D26 "Elastic network interfaces per VPC" (250, Lambda quotas page)
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ..aws_ops import aws_client
 from .facts import AccountFacts, BlockPublicAccess, Exclusion, LambdaConcurrency, Reading, StackVpc
 from .needs import STACK_TAG, StackNeeds
 
@@ -51,14 +55,119 @@ IAM_ACTIONS = {
 DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"}
 COUNTED_NAT_STATES = ("pending", "available", "deleting")  # a deleting NAT gateway still holds its quota slot
 
+# The overall deadline of the account reads (`netkit aws preflight --deadline`, the driver's --preflight-deadline:
+# driver/settings.py PREFLIGHT_DEADLINE_SECONDS is the same figure). Against AWS the reads take seconds; without
+# it, 25 calls that never answer would take 76 minutes (3 attempts x connect + read timeout each).
+DEFAULT_DEADLINE_SECONDS = 300.0
+# botocore's standard retry mode, as every client here is made: 3 attempts in all (`total_max_attempts`), each
+# bounded by the connect timeout and then the read timeout; before the 2nd and 3rd a backoff of at most 1 s and 2 s
+# (throttling's base scale)
+ATTEMPTS = 3
+BACKOFF_BEFORE = (0.0, 1.0, 3.0)  # the longest standard mode waits in all before attempt 1, 2, 3
+MIN_CALL_SECONDS = 1.0  # with less than this left a call does not start: the deadline counts as reached
+
 
 class Unreadable(Exception):
     """One call could not be answered; the message is the Reading's problem (never a value from AWS), `code` the
     error code AWS answered ("" when it did not answer)."""
 
+    deadline = False
+
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.code = code
+
+
+class DeadlineReached(Unreadable):
+    """The overall deadline was reached: the call did not start, or did not answer within what was left of it."""
+
+    deadline = True
+
+    def __init__(self) -> None:
+        super().__init__("deadline reached")
+
+
+class Deadline:
+    """One deadline for all the account reads, `seconds` from now (None: none)."""
+
+    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._end = math.inf if seconds is None else clock() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self._end - self._clock())
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    timeout: float  # connect timeout and read timeout, each
+    attempts: int
+
+
+def call_seconds(timeout: float, attempts: int = ATTEMPTS) -> float:
+    """The longest one call takes that never answers: every attempt to its connect and read timeouts, the backoffs."""
+    return attempts * 2 * timeout + BACKOFF_BEFORE[attempts - 1]
+
+
+def call_budget(timeout: float, remaining: float) -> CallBudget | None:
+    """What a call started with `remaining` seconds left may use: the usual timeouts and as many of botocore's
+    attempts as fit, else one attempt whose connect and read timeouts together are what is left; None when too
+    little is left to start one."""
+    if remaining < MIN_CALL_SECONDS:
+        return None
+    for attempts in range(ATTEMPTS, 0, -1):
+        if call_seconds(timeout, attempts) <= remaining:
+            return CallBudget(timeout, attempts)
+    return CallBudget(remaining / 2, 1)
+
+
+class BoundedClient:
+    """One service's boto3 client whose calls keep to the deadline: `client.operation(**kwargs)` starts only while
+    the deadline allows and runs on a client made for what is left (`call_budget`); a call the deadline cut short
+    raises DeadlineReached. Operations only: paginators are not offered (`_paginate` pages call by call)."""
+
+    def __init__(self, session: Any, service: str, endpoint_url: str | None, timeout: float) -> None:
+        self._session, self._service, self._endpoint_url = session, service, endpoint_url
+        self._timeout = timeout
+        self._deadline = Deadline(None)
+        self._clients: dict[CallBudget, Any] = {}
+        self._client(CallBudget(timeout, ATTEMPTS))  # loads the service's model: later clients take milliseconds
+
+    def _client(self, budget: CallBudget) -> Any:
+        from botocore.config import Config
+
+        if budget not in self._clients:
+            config = Config(
+                connect_timeout=budget.timeout,
+                read_timeout=budget.timeout,
+                # total_max_attempts counts the first attempt; botocore's `max_attempts` counts retries only
+                retries={"mode": "standard", "total_max_attempts": budget.attempts},
+            )
+            client = self._session.client(self._service, endpoint_url=self._endpoint_url, config=config)
+            if budget != CallBudget(self._timeout, ATTEMPTS):
+                return client  # made for this call's share of the deadline: not kept
+            self._clients[budget] = client
+        return self._clients[budget]
+
+    def __getattr__(self, operation: str) -> Callable[..., Any]:
+        if operation.startswith("_") or operation == "get_paginator":
+            raise AttributeError(operation)
+
+        def call(**kwargs: Any) -> Any:
+            from botocore import exceptions as bce
+
+            budget = call_budget(self._timeout, self._deadline.remaining())
+            if budget is None:
+                raise DeadlineReached()
+            try:
+                return getattr(self._client(budget), operation)(**kwargs)
+            except (bce.ConnectTimeoutError, bce.ReadTimeoutError):
+                if budget != CallBudget(self._timeout, ATTEMPTS):
+                    raise DeadlineReached() from None
+                raise
+
+        return call
 
 
 @dataclass(frozen=True)
@@ -66,15 +175,21 @@ class Clients:
     ec2: Any
     lambda_: Any
     quotas: Any
+    deadline: Deadline | None = None
 
 
-def clients(region: str, endpoint_url: str | None, timeout: float) -> Clients:
-    """Clients whose every call is bounded (aws_ops.aws_client: connect/read timeouts, standard retries)."""
-    return Clients(
-        aws_client("ec2", region, endpoint_url, timeout),
-        aws_client("lambda", region, endpoint_url, timeout),
-        aws_client("service-quotas", region, endpoint_url, timeout),
-    )
+def clients(region: str, endpoint_url: str | None, timeout: float, deadline: float | None = None) -> Clients:
+    """Clients whose every call is bounded (connect/read timeouts, standard retries) and keeps to one deadline,
+    `deadline` seconds from when they are ready (None: none): making them loads the services' models (the slow
+    part of making a client), so the clients made later for a call's share of the deadline cost milliseconds."""
+    import boto3
+
+    session = boto3.session.Session(region_name=region)
+    made = [BoundedClient(session, service, endpoint_url, timeout) for service in ("ec2", "lambda", "service-quotas")]
+    started = Deadline(deadline)
+    for client in made:
+        client._deadline = started
+    return Clients(made[0], made[1], made[2], started)
 
 
 def _call(name: str, operation: Callable[[], Any]) -> Any:
@@ -98,11 +213,22 @@ def _call(name: str, operation: Callable[[], Any]) -> Any:
         raise Unreadable(f"{name} got no AWS answer (not implemented by this endpoint?)") from None
 
 
+def _failed(exc: Unreadable, source: str) -> Reading:
+    return Reading.failed(str(exc), source, exc.deadline)
+
+
 def _read(source: str, read: Callable[[], Any]) -> Reading:
     try:
         return Reading(read(), source)
     except Unreadable as exc:
-        return Reading.failed(str(exc), source)
+        return _failed(exc, source)
+
+
+def _either(first: Reading, second: Reading) -> Reading:
+    """Neither source could be read: both problems (once when they are the same), cut by the deadline if either
+    was (with more time it might have answered)."""
+    problems = first.problem if first.problem == second.problem else f"{first.problem}; {second.problem}"
+    return Reading.failed(problems, f"{first.source}, {second.source}", first.deadline or second.deadline)
 
 
 def service_quota(quotas: Any, quota: tuple[str, str, str]) -> Reading:
@@ -114,14 +240,14 @@ def service_quota(quotas: Any, quota: tuple[str, str, str]) -> Reading:
         answer = _call("GetServiceQuota", lambda: quotas.get_service_quota(ServiceCode=service, QuotaCode=code))
     except Unreadable as exc:
         if exc.code != "NoSuchResourceException":
-            return Reading.failed(str(exc), source)
+            return _failed(exc, source)
         try:
             answer = _call(
                 "GetAWSDefaultServiceQuota",
                 lambda: quotas.get_aws_default_service_quota(ServiceCode=service, QuotaCode=code),
             )
         except Unreadable as again:
-            return Reading.failed(str(again), source)
+            return _failed(again, source)
         source += ", AWS default"
     return Reading(int(answer["Quota"]["Value"]), source)
 
@@ -144,7 +270,7 @@ def eip_quota(ec2: Any, quotas: Any) -> Reading:
     fallback = _read("ec2 DescribeAccountAttributes vpc-max-elastic-ips", attribute)
     if fallback.known:
         return fallback
-    return Reading.failed(f"{reading.problem}; {fallback.problem}", f"{reading.source}, {fallback.source}")
+    return _either(reading, fallback)
 
 
 def _tag(resource: dict[str, Any], key: str) -> str:
@@ -162,9 +288,20 @@ def eips_allocated(ec2: Any, stack_tag: str) -> Reading:
     return _read("ec2 DescribeAddresses", read)
 
 
-def _paginate(client: Any, method: str, name: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
-    pages = _call(name, lambda: list(client.get_paginator(method).paginate(**kwargs)))
-    return [item for page in pages for item in page.get(key, [])]
+def _paginate(
+    client: Any, method: str, name: str, key: str, tokens: tuple[str, str] = ("NextToken", "NextToken"), **kwargs: Any
+) -> list[dict[str, Any]]:
+    """Every page of a listing, one call each (each keeps to the deadline); `tokens`: the request's and the
+    answer's name for the next page's token (botocore's paginator model)."""
+    items: list[dict[str, Any]] = []
+    request_token, answer_token = tokens
+    while True:
+        page = _call(name, partial(getattr(client, method), **kwargs))
+        items.extend(page.get(key, []))
+        token = page.get(answer_token)
+        if not token:
+            return items
+        kwargs = {**kwargs, request_token: token}
 
 
 def nats_per_az(ec2: Any, stack_tag: str) -> Reading:
@@ -241,7 +378,7 @@ def lambda_concurrency(lambda_: Any, quotas: Any) -> Reading:
     quota = service_quota(quotas, LAMBDA_CONCURRENCY_QUOTA)
     if quota.known:
         return Reading(LambdaConcurrency(quota.value), f"{quota.source} ({reading.problem})")
-    return Reading.failed(f"{reading.problem}; {quota.problem}", f"{reading.source}, {quota.source}")
+    return _either(reading, quota)
 
 
 def own_reserved(lambda_: Any, vpc: StackVpc | None) -> Reading:
@@ -251,7 +388,7 @@ def own_reserved(lambda_: Any, vpc: StackVpc | None) -> Reading:
         return Reading(0, "no deployed VPC of this stack")
 
     def read() -> int:
-        functions = _paginate(lambda_, "list_functions", "ListFunctions", "Functions")
+        functions = _paginate(lambda_, "list_functions", "ListFunctions", "Functions", ("Marker", "NextMarker"))
         total = 0
         for fn in functions:
             if (fn.get("VpcConfig") or {}).get("VpcId") != vpc.vpc_id:
@@ -314,7 +451,7 @@ def exclusions(ec2: Any) -> Reading:
 
 def read_account(c: Clients, needs: StackNeeds) -> AccountFacts:
     """Everything the verdicts compare the stack's needs with, for the stack's region."""
-    facts = AccountFacts(needs.region)
+    facts = AccountFacts(needs.region, deadline_seconds=c.deadline.seconds if c.deadline else None)
     facts.stack_vpc = stack_vpc(c.ec2, needs)
     vpc = facts.stack_vpc.value
     facts.eip_quota = eip_quota(c.ec2, c.quotas)

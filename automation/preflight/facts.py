@@ -13,25 +13,30 @@ from typing import Any
 
 FACTS_KIND = "netkit-preflight"
 FACTS_VERSION = 1
+# What a check says about the facts its reading did not get to: the preflight's one overall deadline (`--deadline`,
+# the driver's `--preflight-deadline`) ran out first. Never a pass: prod stops on it (step.py).
+DEADLINE_REACHED = "could not read (deadline reached)"
 
 
 @dataclass(frozen=True)
 class Reading:
     """One fact: its value and where it came from, or `problem` (which permission is missing, what AWS answered)
     when it could not be read. A fact that is not needed (no exclusions to look up when BPA is off) is read as
-    its empty value with a source saying so."""
+    its empty value with a source saying so. `deadline`: it was not read because the preflight's deadline was
+    reached (a call not started, or cut short by what was left)."""
 
     value: Any = None
     source: str = ""
     problem: str = ""
+    deadline: bool = False
 
     @property
     def known(self) -> bool:
         return not self.problem
 
     @classmethod
-    def failed(cls, problem: str, source: str = "") -> Reading:
-        return cls(None, source, problem)
+    def failed(cls, problem: str, source: str = "", deadline: bool = False) -> Reading:
+        return cls(None, source, problem, deadline)
 
 
 def _not_read() -> Reading:
@@ -91,6 +96,14 @@ class AccountFacts:
     own_reserved: Reading = field(default_factory=_not_read)  # int: reserved concurrency the stack's functions hold
     block_public_access: Reading = field(default_factory=_not_read)  # BlockPublicAccess
     exclusions: Reading = field(default_factory=_not_read)  # list[Exclusion]
+    deadline_seconds: float | None = None  # the overall deadline the reading ran under (None: none)
+
+    def readings(self) -> dict[str, Reading]:
+        return {name: value for name, value in vars(self).items() if isinstance(value, Reading)}
+
+    def unread_by_deadline(self) -> list[str]:
+        """The facts the deadline cut off (names of the fields)."""
+        return [name for name, reading in self.readings().items() if reading.deadline]
 
     def to_json(self) -> dict[str, Any]:
         """The numbers other commands reuse (`netkit check --account-facts`), flat and named for people."""
@@ -108,11 +121,9 @@ class AccountFacts:
             "lambda_enis_per_vpc_quota": self.lambda_eni_quota.value,
             "block_public_access_mode": bpa.mode if bpa else None,
             "stack_vpc": self.stack_vpc.value.vpc_id if self.stack_vpc.value else None,
-            "sources": {
-                name: reading.source
-                for name, reading in vars(self).items()
-                if isinstance(reading, Reading) and reading.source
-            },
+            "sources": {name: reading.source for name, reading in self.readings().items() if reading.source},
+            "deadline_seconds": self.deadline_seconds,
+            "unread_by_deadline": self.unread_by_deadline(),
         }
 
 

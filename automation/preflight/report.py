@@ -24,10 +24,15 @@ class PreflightReport:
 
     @property
     def passed(self) -> bool:
-        return not any(c.status == FAIL for c in self.checks)
+        """No check fails and none was left unread by the deadline (an unread check is never a pass)."""
+        return not self.failing() and not self.unread_by_deadline()
 
     def failing(self) -> list[Check]:
         return [c for c in self.checks if c.status == FAIL]
+
+    def unread_by_deadline(self) -> list[Check]:
+        """The checks that could not be judged because the deadline was reached before their facts were read."""
+        return [c for c in self.checks if c.deadline]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +42,8 @@ class PreflightReport:
             "region": self.needs.region,
             "read_at": self.read_at,
             "passed": self.passed,
+            "deadline_seconds": self.facts.deadline_seconds,
+            "deadline_reached": bool(self.facts.unread_by_deadline()),
             "checks": [c.to_json() for c in self.checks],
             "needs": self.needs.to_json(),
             "facts": self.facts.to_json(),
@@ -45,9 +52,19 @@ class PreflightReport:
 
     def summary(self) -> str:
         failed = len(self.failing())
-        unknown = sum(1 for c in self.checks if c.status == UNKNOWN)
-        verdict = "passed" if self.passed else f"failed: {failed} check(s) fail"
-        return f"preflight {verdict}" + (f", {unknown} could not be read" if unknown else "")
+        cut = len(self.unread_by_deadline())
+        unknown = sum(1 for c in self.checks if c.status == UNKNOWN and not c.deadline)
+        if failed:
+            verdict = f"failed: {failed} check(s) fail"
+        elif cut:
+            verdict = "incomplete"
+        else:
+            verdict = "passed"
+        text = f"preflight {verdict}"
+        if cut:
+            deadline = self.facts.deadline_seconds
+            text += "; deadline reached" + (f" ({deadline:g} s)" if deadline else "") + f": {cut} check(s) not read"
+        return text + (f", {unknown} could not be read" if unknown else "")
 
 
 def render_text(report: PreflightReport, out: TextIO) -> None:

@@ -2,8 +2,10 @@
 `up` and ephemeral runs): nothing has been previewed or changed yet.
 
 In prod a failing check stops the run (PolicyViolationError: exit 1, like the gate) and so does a preflight that
-cannot run at all (DriverError: exit 2); `--skip-preflight` is the way past it, warned about and recorded. Elsewhere
-failures are warnings: dev and staging are where people find out, and the gate still runs.
+cannot run at all (DriverError: exit 2), or whose deadline (`--preflight-deadline`) was reached before every check
+was read (DriverError: exit 2; an unread check never passes); `--skip-preflight` is the way past it, warned about
+and recorded. Elsewhere all of these are warnings: dev and staging are where people find out, and the gate still
+runs. Checks that could not be read for another reason (a permission, an emulator) are listed, as before.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..driver.errors import DriverError, PolicyViolationError
-from ..driver.settings import PreflightOutcome, Target
+from ..driver.settings import PREFLIGHT_DEADLINE_SECONDS, PreflightOutcome, Target
+from .facts import DEADLINE_REACHED
 from .verdicts import FAIL, UNKNOWN
 
 STOPPING_ENVIRONMENTS = ("prod",)
@@ -27,10 +30,16 @@ def _config_stack(target: Target) -> str:
 
 
 def driver_step(
-    *, region: str | None, endpoint_url: str | None, timeout: float, offline: bool = False
+    *,
+    region: str | None,
+    endpoint_url: str | None,
+    timeout: float,
+    offline: bool = False,
+    deadline: float = PREFLIGHT_DEADLINE_SECONDS,
 ) -> Callable[[Target], PreflightOutcome]:
-    """The step for these AWS settings (`--region`, `--emulator`, the driver's AWS call timeout); with `--offline`
-    there is no account to read and the step records that it was not run."""
+    """The step for these AWS settings (`--region`, `--emulator`, the driver's AWS call timeout, the account
+    reads' overall `--preflight-deadline`); with `--offline` there is no account to read and the step records that
+    it was not run."""
 
     def step(target: Target) -> PreflightOutcome:
         if offline:
@@ -46,6 +55,7 @@ def driver_step(
                 region=region,
                 endpoint_url=endpoint_url,
                 timeout=timeout,
+                deadline=deadline,
             )
         except Exception as exc:  # noqa: BLE001 - the program, the config or AWS: one line, prod stops
             text = f"preflight could not run: {type(exc).__name__}: {exc}"
@@ -58,16 +68,25 @@ def driver_step(
             if c.status in (FAIL, UNKNOWN)
         ]
         failing = report.failing()
+        cut = report.unread_by_deadline()
+        unread = f"{DEADLINE_REACHED} after {deadline:g} s: {', '.join(c.name for c in cut)} not judged" if cut else ""
         if failing and stops:
             names = ", ".join(c.name for c in failing)
             raise PolicyViolationError(
                 f"preflight: the account in {report.needs.region} fails {names}, nothing was changed: "
                 + "; ".join(f"{c.message} -> {c.action}" for c in failing)
+                + (f"; and {unread}" if unread else "")
             )
-        warnings = [
-            f"WARNING: preflight fails {c.name} (only {', '.join(STOPPING_ENVIRONMENTS)} stops): {c.message}"
-            for c in failing
-        ]
+        if cut and stops:
+            raise DriverError(
+                f"preflight: the account in {report.needs.region} {unread}, so the run stops before any change (an "
+                "unread check is never a pass): a longer --preflight-deadline, or --skip-preflight to update "
+                "without it"
+            )
+        only = f"only {', '.join(STOPPING_ENVIRONMENTS)} stops"
+        warnings = [f"WARNING: preflight fails {c.name} ({only}): {c.message}" for c in failing]
+        if unread:
+            warnings.append(f"WARNING: preflight {unread} ({only})")
         return PreflightOutcome(report.summary(), details, warnings)
 
     return step

@@ -1,7 +1,9 @@
 """Verdicts: the stack's needs against the account's facts. Pure functions, no boto3 or Pulumi.
 
 Each check is `ok`, `fail` (with what to ask AWS for or what to change) or `unknown` (a fact could not be read:
-the message names the missing permission). A failing check is a first deploy that would stop half-way.
+the message names the missing permission). A failing check is a first deploy that would stop half-way. An unknown
+check whose facts the preflight's deadline cut off says "could not read (deadline reached)" and carries
+`deadline`: the report is then no pass, and prod stops on it (step.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .facts import AccountFacts, BlockPublicAccess, Exclusion, Reading, StackVpc
+from .facts import DEADLINE_REACHED, AccountFacts, BlockPublicAccess, Exclusion, Reading, StackVpc
 from .needs import INGRESS, IPV6_EGRESS, NAT_EGRESS, InternetPath, StackNeeds
 
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
@@ -31,6 +33,7 @@ class Check:
     message: str
     action: str = ""
     numbers: dict[str, Any] = field(default_factory=dict)
+    deadline: bool = False  # unknown because the deadline was reached before its facts were read
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,14 +42,32 @@ class Check:
             "message": self.message,
             "action": self.action,
             **({"numbers": self.numbers} if self.numbers else {}),
+            **({"deadline_reached": True} if self.deadline else {}),
         }
 
 
+def could_not_read(*readings: Reading) -> str:
+    """The unread readings as `could not read <source>: <problem>; ...`, those the deadline cut off as
+    `could not read (deadline reached): <source>, ...`."""
+    unread = [r for r in readings if not r.known]
+    problems = [f"{r.source}: {r.problem}" if r.source else r.problem for r in unread if not r.deadline]
+    cut = [r.source or "the account" for r in unread if r.deadline]
+    parts = [f"could not read {'; '.join(problems)}"] if problems else []
+    if cut:
+        parts.append(f"{DEADLINE_REACHED}: {', '.join(cut)}")
+    return "; ".join(parts)
+
+
 def _unread(name: str, what: str, *readings: Reading) -> Check | None:
-    problems = [f"{r.source}: {r.problem}" if r.source else r.problem for r in readings if not r.known]
-    if not problems:
+    if all(r.known for r in readings):
         return None
-    return Check(name, UNKNOWN, f"{what}; could not read {'; '.join(problems)}")
+    deadline = any(r.deadline for r in readings)
+    return Check(name, UNKNOWN, f"{what}; {could_not_read(*readings)}", deadline=deadline)
+
+
+def _ask_to_raise(quota: str, region: str, at_least: int) -> str:
+    """What to ask AWS for: `quota` (its name and Service Quotas code) raised in `region` to at least `at_least`."""
+    return f"ask AWS to raise {quota} in {region} to at least {at_least}"
 
 
 def elastic_ips(needs: StackNeeds, facts: AccountFacts) -> Check:
@@ -70,8 +91,8 @@ def elastic_ips(needs: StackNeeds, facts: AccountFacts) -> Check:
     if new <= free:
         return Check("elastic-ips", OK, summary, numbers=numbers)
     action = (
-        f"ask AWS to raise 'EC2-VPC Elastic IPs' (ec2 L-0263D0A3) in {facts.region} to at least {allocated + new}, "
-        "or release unassociated Elastic IPs"
+        _ask_to_raise("'EC2-VPC Elastic IPs' (ec2 L-0263D0A3)", facts.region, allocated + new)
+        + ", or release unassociated Elastic IPs"
     )
     if needs.nat_azs:
         action += ", or give netkit:natAllocationIds (addresses you already hold)"
@@ -100,8 +121,8 @@ def nat_gateways(needs: StackNeeds, facts: AccountFacts) -> Check:
     if not short:
         return Check("nat-gateways-per-az", OK, summary, numbers=numbers)
     action = (
-        f"ask AWS to raise 'NAT gateways per Availability Zone' (vpc L-FE5A380F) in {facts.region} to at least "
-        f"{max(short.values())}, or delete unused NAT gateways in {', '.join(sorted(short))}"
+        _ask_to_raise("'NAT gateways per Availability Zone' (vpc L-FE5A380F)", facts.region, max(short.values()))
+        + f", or delete unused NAT gateways in {', '.join(sorted(short))}"
     )
     return Check("nat-gateways-per-az", FAIL, summary, action, numbers)
 
@@ -129,9 +150,10 @@ def lambda_concurrency(needs: StackNeeds, facts: AccountFacts) -> Check:
     )
     if left < MIN_UNRESERVED:
         action = (
-            f"ask AWS to raise Lambda 'Concurrent executions' (lambda L-B99A9384) in {facts.region} to at least "
-            f"{limit - left + MIN_UNRESERVED}, or lower netkit:reservedConcurrency: Lambda keeps "
-            f"{MIN_UNRESERVED} unreserved"
+            _ask_to_raise(
+                "Lambda 'Concurrent executions' (lambda L-B99A9384)", facts.region, limit - left + MIN_UNRESERVED
+            )
+            + f", or lower netkit:reservedConcurrency: Lambda keeps {MIN_UNRESERVED} unreserved"
         )
         return Check("lambda-concurrency", FAIL, summary, action, numbers)
     if unreserved is None:
@@ -150,8 +172,9 @@ def subnet_capacity(needs: StackNeeds, facts: AccountFacts) -> Check:
         return Check(
             "lambda-subnet-capacity",
             UNKNOWN,
-            f"the capacity rule assumes accountConcurrency {needs.capacity.account_concurrency}; could not read the "
-            f"account's: {facts.lambda_concurrency.problem}",
+            f"the capacity rule assumes accountConcurrency {needs.capacity.account_concurrency}; the account's: "
+            + could_not_read(facts.lambda_concurrency),
+            deadline=facts.lambda_concurrency.deadline,
         )
     limit = facts.lambda_concurrency.value.limit
     assumed = needs.capacity.account_concurrency
@@ -193,8 +216,8 @@ def hyperplane_enis(needs: StackNeeds, facts: AccountFacts) -> Check:
     if need <= quota:
         return Check("hyperplane-enis-per-vpc", OK, summary, numbers=numbers)
     action = (
-        f"ask AWS to raise Lambda 'Elastic network interfaces per VPC' (lambda L-9FEE3D26) in {facts.region} to at "
-        f"least {need}, or use fewer subnet x security-group combinations"
+        _ask_to_raise("Lambda 'Elastic network interfaces per VPC' (lambda L-9FEE3D26)", facts.region, need)
+        + ", or use fewer subnet x security-group combinations"
     )
     return Check("hyperplane-enis-per-vpc", FAIL, summary, action, numbers)
 
@@ -213,8 +236,8 @@ def network_interfaces(needs: StackNeeds, facts: AccountFacts) -> Check:
     if others + need <= quota:
         return Check("network-interfaces", OK, summary, numbers=numbers)
     action = (
-        f"ask AWS to raise 'Network interfaces per Region' (vpc L-DF5E4CA3) in {facts.region} to at least "
-        f"{others + need}, or delete unused network interfaces"
+        _ask_to_raise("'Network interfaces per Region' (vpc L-DF5E4CA3)", facts.region, others + need)
+        + ", or delete unused network interfaces"
     )
     return Check("network-interfaces", FAIL, summary, action, numbers)
 
@@ -273,7 +296,12 @@ def block_public_access(needs: StackNeeds, facts: AccountFacts) -> Check:
     if not blocked:
         return Check(name, OK, f"{where}; every internet path of the stack passes or is excluded")
     if facts.exclusions.problem and allowed and vpc is not None:
-        return Check(name, UNKNOWN, f"{where}; could not read its exclusions: {facts.exclusions.problem}")
+        return Check(
+            name,
+            UNKNOWN,
+            f"{where}; its exclusions: {could_not_read(facts.exclusions)}",
+            deadline=facts.exclusions.deadline,
+        )
     listed = "; ".join(
         f"{p.what} ({p.kind}) is blocked"
         + (f" unless {' or '.join(m)} covers {', '.join(p.subnets)}" if p.subnets else "")

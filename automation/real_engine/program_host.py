@@ -20,7 +20,9 @@ runs as given. The CLI's exit status is this script's exit status (128+N when a 
 Signals: the CLI runs in this process's group and session, so Ctrl-C in a terminal and a signal sent to the group
 reach the CLI directly and it cancels the way it always does. This process ignores SIGINT/SIGTERM itself (dying would
 take the program's server away from the CLI mid-operation) and the CLI gets SIGTERM if this process dies first
-(PR_SET_PDEATHSIG on Linux), so no CLI outlives it.
+(PR_SET_PDEATHSIG on Linux, set by a `python -c` stub that then execs the CLI: a preexec_fn would fork this process,
+which runs gRPC threads, and can abort in gRPC's fork handlers; automation/parent_death.py does the same for netkit,
+repeated here because this script runs under the program's interpreter without netkit), so no CLI outlives it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,19 @@ from collections.abc import Callable
 from concurrent import futures
 
 PROGRAM_COMMANDS = frozenset({"up", "update", "preview", "refresh", "destroy", "import"})
+_EXEC_WITH_DEATH_SIGNAL = (
+    "import ctypes, ctypes.util, os, signal, sys\n"
+    "try:\n"
+    "    ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)\n"
+    "except (OSError, AttributeError, TypeError):\n"
+    "    pass\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(1)\n"
+    "try:\n"
+    "    os.execvp(sys.argv[2], sys.argv[2:])\n"
+    "except OSError as error:\n"
+    "    sys.exit(f'cannot start {sys.argv[2]}: {error.strerror}')\n"
+)
 
 
 def subcommand(cli_args: list[str]) -> str | None:
@@ -62,28 +77,6 @@ def program_function(main: str) -> Callable[[], None]:
         runpy.run_path(main, run_name="__main__")
 
     return run
-
-
-# Started in a fresh interpreter that becomes the CLI: ask Linux for SIGTERM when this host dies (PR_SET_PDEATHSIG
-# survives exec), leave if the host is already gone, then exec the CLI. Not a preexec_fn: that runs Python code (and
-# ctypes.util.find_library, which starts ldconfig) in a fork of this process while gRPC's server threads run, which
-# gRPC's fork handlers do not survive; seen as the CLI "exiting" with SIGABRT (134) now and then under the oracle.
-_DIE_WITH_PARENT_EXEC = (
-    "import ctypes, os, signal, sys\n"
-    "if sys.platform.startswith('linux'):\n"
-    "    try:\n"
-    "        ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)\n"
-    "    except OSError:\n"
-    "        pass\n"
-    "if os.getppid() != int(sys.argv[1]):\n"
-    "    sys.exit(1)\n"
-    "os.execvp(sys.argv[2], sys.argv[2:])\n"
-)
-
-
-def cli_argv(cli: str, cli_args: list[str]) -> list[str]:
-    """The CLI's command line, started through _DIE_WITH_PARENT_EXEC (it receives SIGTERM when this host dies)."""
-    return [sys.executable, "-c", _DIE_WITH_PARENT_EXEC, str(os.getpid()), cli, *cli_args]
 
 
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -123,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         from pulumi.automation._server import LanguageServer
         from pulumi.runtime.proto import language_pb2_grpc
 
-        sys.path.insert(0, program_dir)
+        # The program's directory replaces this script's own at the head of sys.path, as the language host has it.
+        if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+            sys.path[0] = program_dir
+        else:
+            sys.path.insert(0, program_dir)
         os.chdir(program_dir)
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         language_pb2_grpc.add_LanguageRuntimeServicer_to_server(LanguageServer(program_function(entry)), server)
@@ -132,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         cli_args = with_client(cli_args, f"127.0.0.1:{port}")
 
     try:
-        cli = subprocess.Popen(cli_argv(command[0], cli_args), cwd=cli_cwd)
+        stub = [sys.executable, "-c", _EXEC_WITH_DEATH_SIGNAL, str(os.getpid())]
+        cli = subprocess.Popen([*stub, command[0], *cli_args], cwd=cli_cwd)
     except OSError as error:
         print(f"program_host: cannot start the Pulumi CLI {command[0]}: {error.strerror}", file=sys.stderr)
         return 2

@@ -212,6 +212,19 @@ def scoped_policy(service: str) -> str:
     )
 
 
+def add_execute_api_endpoint(stack: Stack, private_dns: bool | None = True, **args: Any) -> Res:
+    """An execute-api interface endpoint `execute-api` in the stack's VPC `vpc`, private DNS on unless told."""
+    return stack.add(
+        g.ENDPOINT,
+        "execute-api",
+        vpcId=ref(stack.named("vpc", g.VPC)),
+        serviceName="com.amazonaws.us-east-1.execute-api",
+        vpcEndpointType="Interface",
+        privateDnsEnabled=private_dns,
+        **args,
+    )
+
+
 AZS = ("us-east-1a", "us-east-1b")
 
 

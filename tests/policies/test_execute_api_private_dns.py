@@ -5,20 +5,26 @@ interface-endpoint-private-dns never asks for the opposite."""
 import pytest
 from netkit_core import graph as g
 
-from tests.policies.stack_builder import MODES, Mode, Stack, compliant, messages, reasons, ref, scoped_policy
+from tests.policies.stack_builder import (
+    MODES,
+    Mode,
+    Stack,
+    add_execute_api_endpoint,
+    compliant,
+    messages,
+    reasons,
+    ref,
+    scoped_policy,
+)
 
 RULE = "execute-api-private-dns"
 
 
 def with_execute_api(mode: Mode, private_dns: bool | None, api: str) -> Stack:
     stack = compliant(mode)
-    stack.add(
-        g.ENDPOINT,
-        "execute-api",
-        vpcId=ref(stack.named("vpc", g.VPC)),
-        serviceName="com.amazonaws.us-east-1.execute-api",
-        vpcEndpointType="Interface",
-        privateDnsEnabled=private_dns,
+    add_execute_api_endpoint(
+        stack,
+        private_dns,
         subnetIds=[ref(stack.named("lambda-0", g.SUBNET))],
         policy=scoped_policy("execute-api"),
     )

@@ -13,7 +13,7 @@ from netkit_core.cost import estimate_for_resources
 from netkit_core.graph import Res
 from netkit_core.rules import all_rules
 
-from tests.policies.stack_builder import MODES, Mode, Stack, compliant, ref, run
+from tests.policies.stack_builder import MODES, Mode, Stack, add_execute_api_endpoint, compliant, run
 
 ENDPOINT_RULES = ("interface-endpoint-private-dns", "vpc-endpoint-policy", "execute-api-private-dns")
 FUNCTION_RULES = (
@@ -64,15 +64,7 @@ def test_an_awsx_vpc_makes_the_endpoint_rules_undecided_naming_it(mode: Mode) ->
 @pytest.mark.parametrize("mode", MODES)
 def test_an_aws_apigateway_rest_api_makes_execute_api_undecided(mode: Mode) -> None:
     stack = with_component(mode, "aws-apigateway:index:RestAPI", "api")
-    vpc = stack.named("vpc", g.VPC)
-    stack.add(
-        g.ENDPOINT,
-        "execute-api",
-        vpcId=ref(vpc),
-        serviceName="com.amazonaws.us-east-1.execute-api",
-        vpcEndpointType="Interface",
-        privateDnsEnabled=True,
-    )
+    add_execute_api_endpoint(stack)
     assert run(stack, "execute-api-private-dns").violations == []  # the public API is inside the component
     assert undecided_on(stack, "execute-api-private-dns", "api")
 

@@ -19,7 +19,7 @@ from netkit_core.graph import UNKNOWN, Graph, Res, Undecidable
 from netkit_core.rule import Outcome, Rule
 from netkit_core.rules import all_rules
 
-from tests.policies.stack_builder import MODES, Mode, Stack, compliant, ref, run
+from tests.policies.stack_builder import MODES, Mode, Stack, add_execute_api_endpoint, compliant, ref, run
 
 FIXTURE_HINT = "aws:index/getAvailabilityZones:getAvailabilityZones"
 
@@ -238,15 +238,7 @@ def test_ipv6_route_target_from_a_lookup_is_undecided() -> None:
 
 def test_execute_api_endpoint_type_not_known_is_undecided() -> None:
     s = compliant("preview")
-    vpc = s.named("vpc")
-    s.add(
-        g.ENDPOINT,
-        "execute-api",
-        vpcId=ref(vpc),
-        serviceName="com.amazonaws.us-east-1.execute-api",
-        vpcEndpointType="Interface",
-        privateDnsEnabled=True,
-    )
+    add_execute_api_endpoint(s)
     api = s.add(g.REST_API, "api", endpointConfiguration={"types": "PRIVATE"})
     from_lookup(api, "endpointConfiguration")
     assert any("api" in r for r in undecided_only(s, "execute-api-private-dns"))

@@ -19,7 +19,17 @@ import pytest
 from netkit_core import graph as g
 from netkit_core.egress import nat_egress
 
-from tests.policies.stack_builder import MODES, Mode, Stack, compliant, messages, reasons, ref, scoped_policy
+from tests.policies.stack_builder import (
+    MODES,
+    Mode,
+    Stack,
+    add_execute_api_endpoint,
+    compliant,
+    messages,
+    reasons,
+    ref,
+    scoped_policy,
+)
 
 
 # --- gateway_id = a NAT gateway -----------------------------------------------------------------------------------
@@ -73,16 +83,7 @@ def test_a_gateway_id_naming_an_unmanaged_nat_is_a_nat_not_managed_here() -> Non
 def with_execute_api(mode: Mode, api_config: dict[str, Any] | None, api_region: str = "") -> Stack:
     """The compliant stack plus an execute-api endpoint with private DNS in the Lambda VPC and a REST API."""
     s = compliant(mode)
-    vpc = s.named("vpc", g.VPC)
-    endpoint = s.add(
-        g.ENDPOINT,
-        "execute-api",
-        vpcId=ref(vpc),
-        serviceName="com.amazonaws.us-east-1.execute-api",
-        vpcEndpointType="Interface",
-        privateDnsEnabled=True,
-        policy=scoped_policy("execute-api"),
-    )
+    endpoint = add_execute_api_endpoint(s, policy=scoped_policy("execute-api"))
     config = dict(api_config or {})
     if "vpcEndpointIds" in config:
         config["vpcEndpointIds"] = [ref(endpoint)]
