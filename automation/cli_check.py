@@ -151,6 +151,13 @@ def add_parser(sub: Any) -> None:
         help="write ID as the SARIF run's automationDetails.id (default: none, so the `category` of GitHub's "
         "upload-sarif action applies; set it only when uploading another way)",
     )
+    check.add_argument(
+        "--engine",
+        choices=("offline", "pulumi"),
+        default="offline",
+        help="offline: in-process, no CLI (default); pulumi: the real Pulumi CLI with the offline provider "
+        "(`make pulumi-cli` builds it)",
+    )
 
 
 def _targets(outputs: Sequence[Sequence[Any]] | None, inputs: Sequence[Path | None] = ()) -> list[Target]:
@@ -365,6 +372,8 @@ def _check(args: argparse.Namespace) -> Any:
             f"no Pulumi program in the current directory {Path.cwd()}: run `netkit check` in your project's "
             "directory or pass --program DIR"
         )
+    if getattr(args, "engine", "offline") == "pulumi":
+        return _check_real(args)
     try:
         facts = load_account_concurrency(args.account_facts) if args.account_facts is not None else None
         return run_check(
@@ -385,6 +394,40 @@ def _check(args: argparse.Namespace) -> Any:
         line, _, stderr = str(exc).partition("\n")  # the pack's own stderr comes before our line
         raise _CheckFailed(line, stderr) from None
     except (ProgramLoadError, DuplicateResourceError, AccountFactsError) as exc:
+        raise _CheckFailed(str(exc)) from None
+    except Interrupted:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never a traceback of ours: one line naming what broke
+        raise _CheckFailed(f"internal error: {type(exc).__name__}: {exc}") from None
+
+
+def _check_real(args: argparse.Namespace) -> Any:
+    """run_real_check (automation/real_engine/check.py) with the arguments; errors as in `_check`."""
+    from .offline.pack_process import PolicyPackError
+    from .offline.stack_config import ProgramLoadError
+    from .preflight.facts import AccountFactsError, load_account_concurrency
+    from .real_engine.check import CliNotFound, EngineError, SandboxError, run_real_check
+
+    try:
+        facts = load_account_concurrency(args.account_facts) if args.account_facts is not None else None
+        return run_real_check(
+            program_dir=args.program if args.program is not None else Path.cwd(),
+            stack=args.stack or "dev",
+            mode=args.mode,
+            policy_pack=args.policy_pack,
+            policy_config=args.policy_config,
+            config_overrides=dict(args.config),
+            stack_named=args.stack is not None,
+            fixtures=args.fixtures,
+            timeout=args.timeout,
+            account_facts=facts,
+        )
+    except EngineError as exc:
+        raise _CheckFailed(str(exc), exc.program_traceback) from None
+    except PolicyPackError as exc:
+        line, _, stderr = str(exc).partition("\n")  # the pack's own stderr comes before our line
+        raise _CheckFailed(line, stderr) from None
+    except (CliNotFound, ProgramLoadError, SandboxError, AccountFactsError) as exc:
         raise _CheckFailed(str(exc)) from None
     except Interrupted:
         raise

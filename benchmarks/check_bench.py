@@ -2,13 +2,14 @@
 generated programs, next to the floor: the same program run under Pulumi's plain mock runtime (pulumi.runtime.
 set_mocks with a Mocks that echoes inputs) in one process, with no recording, no engine shim and no policy pack.
 
-Run: `make bench` (or `.venv/bin/python benchmarks/check_bench.py --sizes 1000 5000`). Each measurement is a fresh
-process tree; peak memory is the largest sum of the resident sets of the whole tree (the check, the program's
-process and the policy pack's process together), sampled from /proc every 50 ms. Next to it, the largest sum of
-their proportional set sizes (Pss of /proc/<pid>/smaps_rollup): the same memory with pages the processes share
-(the interpreter, gRPC's and protobuf's native libraries) counted once, which is what the tree really takes; for the
-one-process floor the two are nearly equal. Targets (issue 10): the check within 1.3x the floor, at most 500 MB,
-linear growth.
+Run: `make bench` (or `.venv/bin/python benchmarks/check_bench.py --sizes 1000 5000`). First, the check under both
+engines at 50 and 1,000 resources (`--engine-sizes`; the real CLI's figures need `make pulumi-cli`). Each
+measurement is a fresh process tree; peak memory is the largest sum of the resident sets of the whole tree (the
+check, the program's process and the policy pack's process together), sampled from /proc every 50 ms. Next to it,
+the largest sum of their proportional set sizes (Pss of /proc/<pid>/smaps_rollup): the same memory with pages the
+processes share (the interpreter, gRPC's and protobuf's native libraries) counted once, which is what the tree
+really takes; for the one-process floor the two are nearly equal. Targets (issue 10): the check within 1.3x the
+floor, at most 500 MB, linear growth.
 """
 
 from __future__ import annotations
@@ -109,9 +110,13 @@ def measure(args: list[str]) -> tuple[float, float, float]:
 
 
 def generated_program(directory: Path, count: int) -> Path:
-    """One VPC and count-1 security groups in it (each reads the VPC's id: a dependency per resource)."""
+    """One VPC and count-1 security groups in it (each reads the VPC's id: a dependency per resource). Its
+    Pulumi.yaml names this interpreter's environment as its virtualenv (without one, both engines would run it on
+    PULUMI_PYTHON_CMD or python3 from PATH, as the language host does)."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "Pulumi.yaml").write_text(f"name: bench{count}\nruntime: python\n")
+    (directory / "Pulumi.yaml").write_text(
+        f"name: bench{count}\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
+    )
     (directory / "Pulumi.bench.yaml").write_text("config:\n  aws:region: us-east-1\n")
     (directory / "__main__.py").write_text(
         "import pulumi_aws as aws\n"
@@ -126,7 +131,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 5000])
     parser.add_argument("--skip-prod", action="store_true", help="do not measure the repository's prod stack")
+    parser.add_argument(
+        "--engine-sizes",
+        type=int,
+        nargs="*",
+        default=[50, 1000],
+        help="sizes at which the check is timed under both engines (--engine pulumi needs `make pulumi-cli`)",
+    )
     args = parser.parse_args()
+    compare_engines(args.engine_sizes)
     python = sys.executable
     if not args.skip_prod:
         prod, prod_mb, prod_pss = measure([python, "-m", "automation", "check", "prod", "--format", "json"])
@@ -153,6 +166,33 @@ def main() -> None:
             f"marginal {small}->{large}: floor {per_floor:.2f} ms/resource, check {per_check:.2f} ms/resource "
             f"({per_check / per_floor:.2f}x)"
         )
+
+
+def compare_engines(sizes: list[int]) -> None:
+    """`netkit check --engine offline` next to `--engine pulumi` (the real CLI, offline provider, throwaway
+    backend) on the same generated programs, in preview and in update."""
+    if not sizes:
+        return
+    sys.path.insert(0, str(ROOT))
+    from automation.real_engine.tools import CliNotFound, find_pulumi_cli
+
+    try:
+        find_pulumi_cli()
+        engines = ["offline", "pulumi"]
+    except CliNotFound as error:
+        print(f"--engine pulumi not measured: {error}")
+        engines = ["offline"]
+    python = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            program = generated_program(Path(tmp) / f"engines-{size}", size)
+            for mode in ("preview", "update"):
+                cells = []
+                for engine in engines:
+                    check = [python, "-m", "automation", "check", "bench", "--program", str(program)]
+                    seconds, mb, _ = measure([*check, "--format", "json", "--mode", mode, "--engine", engine])
+                    cells.append(f"{engine} {seconds:6.2f} s {mb:6.1f} MB")
+                print(f"{size:5d} resources, {mode:7s}: " + " | ".join(cells))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@ moto server on 127.0.0.1 for the boto3 code."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,13 @@ from automation.offline.engine import Mode, ProgramRun, run_program
 from automation.offline.stack_config import load_stack_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# The test programs' Pulumi.yaml name no virtualenv, so the Python language host (and the offline check, which
+# follows it) runs them on PULUMI_PYTHON_CMD, else `python3` on PATH: for the whole session (session-scoped fixtures
+# run programs too), the test environment's interpreter, where the Pulumi SDK and pulumi-aws are installed, as a
+# user points PULUMI_PYTHON_CMD at theirs. Tests of that lookup itself set or clear it with monkeypatch.
+if not os.environ.get("PULUMI_PYTHON_CMD"):
+    os.environ["PULUMI_PYTHON_CMD"] = sys.executable
 
 
 @pytest.fixture(scope="session")

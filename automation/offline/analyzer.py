@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import empty_pb2
+from google.protobuf import empty_pb2, json_format
 
 from .engine import ProgramRun, RecordedResource
 from .pack_process import PolicyPackError, PolicyPackProcess
@@ -40,6 +40,7 @@ SEVERITY_NAMES = {
     analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
 }
 PROVIDER_PREFIX = "pulumi:providers:"
+STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 class DuplicateResourceError(Exception):
@@ -113,31 +114,69 @@ def parse_reason(policy: str, reason: str) -> tuple[list[NotRun], list[Suppresse
     return not_run, suppressed
 
 
-def _strip(message: str, description: str) -> str:
+def strip_description(message: str, description: str) -> str:
     """pulumi-policy prefixes the description to each message; the report shows the message alone."""
     if description and message.startswith(description):
         message = message[len(description) :].lstrip("\n")
     return message or description
 
 
-class _Collector:
+def cannot_run_reason(message: str) -> str | None:
+    """The reason of pulumi-policy's "can't run policy ... during preview: <reason>" diagnostic (an unknown value
+    read through its proxy), which the report lists under not_run; None for any other message."""
+    if message.startswith("can't run policy") and PREVIEW_MARKER in message:
+        return message.split(PREVIEW_MARKER, 1)[1]
+    return None
+
+
+def policy_metas(info: Any, effective: Mapping[str, str]) -> list[PolicyMeta]:
+    """Every policy of the pack as GetAnalyzerInfo describes it, with its effective enforcement level."""
+    return [
+        PolicyMeta(
+            name=p.name,
+            description=p.description,
+            enforcement=effective.get(p.name, LEVEL_NAMES.get(p.enforcementLevel, "advisory")),
+            severity=SEVERITY_NAMES.get(p.severity, ""),
+            remediation=p.remediation_steps,
+            url=p.url,
+            display_name=p.displayName,
+        )
+        for p in sorted(info.policies, key=lambda p: p.name)
+    ]
+
+
+class Collector:
+    """The decisions of a pack's answers: violations, not_run (deduplicated by policy and reason) and suppressed."""
+
     def __init__(self) -> None:
         self.violations: list[Violation] = []
         self.not_run: dict[tuple[str, str], NotRun] = {}
         self.suppressed: dict[tuple[str, str, str], Suppressed] = {}
 
-    def add(self, response: Any, default_urn: str) -> None:
+    def add_remediations(self, response: Any, urn: str) -> None:
+        """A `Remediate` answer: a remediation that could not run (its diagnostic) is an advisory violation on the
+        resource, as the engine reports it (step_generator.go: OnPolicyViolation, EnforcementLevel Advisory)."""
+        for remediation in response.remediations:
+            if remediation.diagnostic:
+                self.violations.append(Violation(remediation.policyName, "advisory", urn, remediation.diagnostic))
+        # Its not-applicable list only feeds the engine's summary event (every policy without a remediation is in it).
+
+    def add(self, response: Any, default_urn: str, stack_urns: set[str] | None = None) -> None:
+        """One `Analyze` answer (`stack_urns` None: every violation is the analyzed resource's, `default_urn`, as the
+        engine reports it: pkg/resource/deploy/analyze_snapshot.go analyzeResource) or the `AnalyzeStack` answer
+        (a violation names the resource it gives when that is in the stack, else the root stack, `default_urn`:
+        analyze_snapshot.go resolveStackPolicyViolationURN)."""
         for diag in response.diagnostics:
-            if diag.message.startswith("can't run policy") and PREVIEW_MARKER in diag.message:
-                reason = diag.message.split(PREVIEW_MARKER, 1)[1]
+            reason = cannot_run_reason(diag.message)
+            if reason is not None:
                 self.not_run.setdefault((diag.policyName, reason), NotRun(diag.policyName, reason))
                 continue
             self.violations.append(
                 Violation(
                     policy=diag.policyName,
                     enforcement=LEVEL_NAMES.get(diag.enforcementLevel, "advisory"),
-                    urn=diag.urn or default_urn,
-                    message=_strip(diag.message, diag.description),
+                    urn=diag.urn if stack_urns is not None and diag.urn in stack_urns else default_urn,
+                    message=strip_description(diag.message, diag.description),
                 )
             )
         for item in response.not_applicable:
@@ -167,22 +206,14 @@ class AnalysisSession:
         self.effective = reconciled.levels
         self.properties = reconciled.properties  # what each policy was configured with (defaults + user config)
         self.warnings = list(reconciled.warnings)
-        self.pack_name, self.pack_version = info.name, info.version
-        self.rules = [
-            PolicyMeta(
-                name=p.name,
-                description=p.description,
-                enforcement=self.effective.get(p.name, LEVEL_NAMES.get(p.enforcementLevel, "advisory")),
-                severity=SEVERITY_NAMES.get(p.severity, ""),
-                remediation=p.remediation_steps,
-                url=p.url,
-                display_name=p.displayName,
-            )
-            for p in sorted(info.policies, key=lambda p: p.name)
-        ]
+        # The CLI reports PulumiPolicy.yaml's version over the pack's own (analyzer_plugin.go GetAnalyzerInfo:
+        # pulumi-policy always answers "0.0.1").
+        launch = getattr(pack, "launch", None)
+        self.pack_name, self.pack_version = info.name, (getattr(launch, "version", "") or info.version)
+        self.rules = policy_metas(info, self.effective)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analyze")
         self._pending: deque[tuple[str, Future[Any]]] = deque()  # sent, answer not collected yet
-        self._collector = _Collector()
+        self._collector = Collector()
         self.analyze_calls = 0  # `Analyze` requests sent
         self._seen: set[str] = set()
         self._order: dict[str, int] = {}
@@ -213,14 +244,24 @@ class AnalysisSession:
             properties=resource.inputs,
             urn=resource.urn,
             name=resource.name,
-            options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+            options=resource_options(resource),
         )
         provider = self._provider_of(resource)
         if provider is not None:
             request.provider.CopyFrom(_provider_message(provider))
-        self._pending.append((resource.urn, self._pool.submit(self.pack.call, "Analyze", request)))
+        self._pending.append((resource.urn, self._pool.submit(self._remediate_then_analyze, request)))
         self.analyze_calls += 1
         self._collect(block=False)
+
+    def _remediate_then_analyze(self, request: Any) -> list[Any]:
+        """The engine's two passes for one registration (pkg/resource/deploy/step_generator.go, before
+        analyzeAll): `Remediate` first, each remediation's properties replacing the inputs, then `Analyze` on the
+        result. The answers, in that order."""
+        remediated = self.pack.call("Remediate", request)
+        for remediation in remediated.remediations:
+            if not remediation.diagnostic and remediation.HasField("properties"):
+                request.properties.CopyFrom(remediation.properties)
+        return [remediated, self.pack.call("Analyze", request)]
 
     def _collect(self, block: bool) -> None:
         """Answers in registration order: those already in (block=False), or all of them (block=True). A failed
@@ -228,7 +269,9 @@ class AnalysisSession:
         pending = self._pending
         while pending and (block or pending[0][1].done()):
             urn, future = pending.popleft()
-            self._collector.add(future.result(), urn)
+            remediated, analyzed = future.result()
+            self._collector.add_remediations(remediated, urn)
+            self._collector.add(analyzed, urn)
 
     def submit(self, resource: RecordedResource) -> None:
         """One registration as the runner reports it (usable as run_program's `on_resource`)."""
@@ -257,7 +300,7 @@ class AnalysisSession:
                 properties=resource.outputs,
                 urn=resource.urn,
                 name=resource.name,
-                options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+                options=resource_options(resource),
                 parent=resource.parent,
                 dependencies=resource.dependencies,
             )
@@ -267,7 +310,8 @@ class AnalysisSession:
             for key, urns in resource.property_dependencies.items():
                 if urns:  # "Skip properties that have no dependencies."
                     entry.propertyDependencies[key].urns.extend(urns)
-        collector.add(self.pack.call("AnalyzeStack", stack_request), "")
+        root = next((r.urn for r in self.registered if r.type == STACK_TYPE and not r.parent), "")
+        collector.add(self.pack.call("AnalyzeStack", stack_request), root, set(self._order))
         order = self._order
         violations = sorted(
             collector.violations, key=lambda v: (order.get(v.urn, len(order)), v.urn, v.policy, v.message)
@@ -299,6 +343,15 @@ class AnalysisSession:
             self.close()
 
 
+def resource_options(resource: RecordedResource) -> Any:
+    """AnalyzerResourceOptions as the engine fills them (analyzer_plugin.go marshalResourceOptions): the parent,
+    the options the program set, and a CustomTimeouts message always present (empty when none was set)."""
+    options = analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent)
+    json_format.ParseDict(resource.options, options, ignore_unknown_fields=True)
+    options.customTimeouts.SetInParent()
+    return options
+
+
 def _provider_message(provider: RecordedResource) -> Any:
     return analyzer_pb2.AnalyzerProviderResource(
         type=provider.type, urn=provider.urn, name=provider.name, properties=provider.inputs
@@ -313,6 +366,7 @@ def analyze(pack: PolicyPackProcess, run: ProgramRun, user_config: Mapping[str, 
 __all__ = [
     "AnalysisResult",
     "AnalysisSession",
+    "Collector",
     "DuplicateResourceError",
     "NotRun",
     "PolicyMeta",
@@ -321,5 +375,8 @@ __all__ = [
     "Suppressed",
     "Violation",
     "analyze",
+    "cannot_run_reason",
     "parse_reason",
+    "policy_metas",
+    "strip_description",
 ]

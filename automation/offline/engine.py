@@ -31,7 +31,7 @@ from .fixtures import Fixtures
 from .interpreter import resolve_interpreter
 from .masking import LAMBDA_FUNCTION, Masker, lambda_environment_secrets
 from .program_process import ProgramProcess, terminate_programs
-from .stack_config import StackConfig, provider_config
+from .stack_config import DYNAMIC_PROVIDER_PACKAGES, StackConfig, provider_config
 
 Mode = Literal["preview", "update"]
 ACCOUNT_ID = wire.ACCOUNT_ID
@@ -88,6 +88,7 @@ class RecordedResource:
         "dependencies",
         "id",
         "name",
+        "options",
         "parent",
         "property_dependencies",
         "provider",
@@ -116,6 +117,7 @@ class RecordedResource:
         source_line: int = 0,
         remote: bool = False,
         read: bool = False,
+        options: dict[str, Any] | None = None,
     ) -> None:
         self.urn, self.type, self.name, self.custom = urn, type, name, custom
         self.parent, self.provider = parent, provider
@@ -126,6 +128,9 @@ class RecordedResource:
         self.source_line = source_line  # 0 when unknown
         self.remote = remote  # a multi-language component whose children a provider plugin creates
         self.read = read  # a read (`get`, StackReference): in AnalyzeStack's state, never sent to Analyze
+        # The resource options an analyzer gets (AnalyzerResourceOptions as JSON, without `parent`): protect,
+        # ignoreChanges, deleteBeforeReplace(Defined), additionalSecretOutputs, customTimeouts (seconds).
+        self.options = options or {}
 
     @property
     def inputs(self) -> struct_pb2.Struct:
@@ -230,6 +235,7 @@ def _resource(record: dict[str, Any]) -> RecordedResource:
         source_line=int(record.get("sourceLine", 0)),
         remote=bool(record.get("remote", False)),
         read=bool(record.get("read", False)),
+        options=record.get("options") or {},
     )
 
 
@@ -245,9 +251,9 @@ def _job(
     providers = provider_config(config)
     for key in config.secret_keys:  # secrets reach the default provider marked secret, as the engine sends them
         package, _, setting = key.partition(":")
-        if setting in providers.get(package, {}):
-            value = providers[package][setting]
-            providers[package][setting] = {wire.SIG_KEY: wire.SECRET_SIG, "value": value}
+        for owner, name in ((package, setting), *((dynamic, key) for dynamic in DYNAMIC_PROVIDER_PACKAGES)):
+            if name in providers.get(owner, {}):
+                providers[owner][name] = {wire.SIG_KEY: wire.SECRET_SIG, "value": providers[owner][name]}
     main = config.main.resolve()
     return {
         "fd": fd,

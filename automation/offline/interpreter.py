@@ -4,7 +4,9 @@ pulumi/pulumi sdk/python/cmd/pulumi-language-python/main.go `parseOptions` reads
 `toolchain` (pip, poetry or uv); sdk/python/toolchain/toolchain.go `ResolveToolchain` picks the toolchain (no
 `toolchain` option: uv when a uv.lock is found searching up from the program directory, poetry when a poetry.lock
 is, else pip). pip: `virtualenv` resolved against the project root (pip.go resolveVirtualEnvironmentPath), its
-`bin/python`, and no virtualenv means the ambient interpreter (here: the one running the check). uv: the
+`bin/python`; no virtualenv means `PULUMI_PYTHON_CMD`, else `python3`, else `python`, looked up on PATH, with the
+environment left as it is (pip.go `Command` -> toolchain.go `CommandPath`): never the interpreter running the check
+(a program whose Pulumi.yaml names no virtualenv must find its packages where the CLI would look). uv: the
 `virtualenv` option, else `.venv` (or $UV_PROJECT_ENVIRONMENT) next to the nearest uv.lock / pyproject.toml
 (uv.go newUv). poetry: `poetry env info --path` (poetry.go). The environment is activated as ActivateVirtualEnv does
 (bin first on PATH, VIRTUAL_ENV set, PYTHONHOME removed). Offline, nothing is installed or synced: a missing
@@ -16,7 +18,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,20 @@ def _venv(path: Path, option: str, how: str) -> Interpreter:
     return Interpreter(str(python), str(path))
 
 
+def ambient_python(environ: Mapping[str, str]) -> Interpreter:
+    """The interpreter the language host runs for a project without a virtualenv (toolchain.go CommandPath):
+    PULUMI_PYTHON_CMD if set, else `python3`, else `python`, on PATH."""
+    names = [environ["PULUMI_PYTHON_CMD"]] if environ.get("PULUMI_PYTHON_CMD") else ["python3", "python"]
+    for name in names:
+        found = shutil.which(name, path=environ.get("PATH", os.defpath))
+        if found:
+            return Interpreter(found)
+    raise ProgramLoadError(
+        f"Pulumi.yaml names no virtualenv and none of {', '.join(names)} is on PATH (the Pulumi CLI would fail "
+        "the same way); set runtime.options.virtualenv or PULUMI_PYTHON_CMD"
+    )
+
+
 def resolve_interpreter(root: Path, program_dir: Path, options: Mapping[str, Any]) -> Interpreter:
     """The program's interpreter from Pulumi.yaml `runtime.options`; ProgramLoadError when it cannot be used."""
     virtualenv = options.get("virtualenv", "")
@@ -74,7 +89,7 @@ def resolve_interpreter(root: Path, program_dir: Path, options: Mapping[str, Any
             toolchain = "pip"
     if toolchain == "pip":
         if not virtualenv:
-            return Interpreter(sys.executable)
+            return ambient_python(os.environ)
         path = Path(virtualenv) if os.path.isabs(virtualenv) else root / virtualenv
         return _venv(
             path,

@@ -217,6 +217,9 @@ def reconcile(info: Any, user: Mapping[str, PolicyConfigEntry]) -> Reconciled:
     request = analyzer_pb2.ConfigureAnalyzerRequest()
     for name, entry in result.items():
         config = analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[entry.enforcement])
+        # The engine always sends a properties Struct, empty for an entry without any (analyzer_plugin.go
+        # Configure: structpb.NewStruct(v.Properties)), e.g. for `all`.
+        config.properties.SetInParent()
         if entry.properties:
             config.properties.update(entry.properties)
         request.policyConfig[name].CopyFrom(config)

@@ -78,7 +78,11 @@ class Report:
 
     def name_of(self, urn: str) -> str:
         """The resource's name (the URN's last part) for people; the stack itself for stack-level findings."""
-        return urn.rsplit("::", 1)[-1] if urn else f"stack {self.stack}"
+        return urn.rsplit("::", 1)[-1] if urn and not self.is_stack(urn) else f"stack {self.stack}"
+
+    def is_stack(self, urn: str) -> bool:
+        """The root stack's URN (where the engine puts a stack policy's finding that names no resource)."""
+        return urn.split("::")[2:3] == ["pulumi:pulumi:Stack"]
 
     def to_json(self) -> dict[str, Any]:
         def where(urn: str) -> dict[str, Any] | None:

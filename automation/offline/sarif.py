@@ -96,7 +96,10 @@ def _location(report: Report, urn: str) -> dict[str, Any]:
         entry = report.entry_point
         source = entry if entry is not None and is_repository_path(entry.file) else Source("Pulumi.yaml", 1)
     target = urn or _stack_urn(report)
-    logical: dict[str, Any] = {"name": report.name_of(urn), "kind": "resource" if urn else "module"}
+    logical: dict[str, Any] = {
+        "name": report.name_of(urn),
+        "kind": "resource" if urn and not report.is_stack(urn) else "module",
+    }
     if target:
         logical["fullyQualifiedName"] = target
     return {

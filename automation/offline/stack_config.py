@@ -36,6 +36,7 @@ from .project_file import ConfigDeclaration, Project, full_type, matches_type, v
 
 __all__ = [
     "DEFAULT_REGION",
+    "DYNAMIC_PROVIDER_PACKAGES",
     "SECRET_PLACEHOLDER",
     "ProgramLoadError",
     "StackConfig",
@@ -45,6 +46,7 @@ __all__ = [
 ]
 
 SECRET_PLACEHOLDER = "offline-secret-placeholder"
+DYNAMIC_PROVIDER_PACKAGES = ("pulumi-python", "pulumi-nodejs")  # pkg/resource/deploy/target.go isDynamicProvider
 DEFAULT_REGION = "us-east-1"
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 CONFIG_OPTION = "--config"
@@ -114,9 +116,24 @@ def parse_key(key: Any, project: str, source: str) -> str:
     )
 
 
+def go_json(value: Any) -> str:
+    """JSON as Go's json.Marshal writes it: compact, object keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False, default=str)
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escaped)
+    return text
+
+
 def _encode(value: Any) -> str:
-    """As config/object.go MarshalString: strings as they are, anything else as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, default=str)
+    """As config/object.go MarshalString: strings as they are, anything else as the JSON text the CLI produces
+    (sdk/go/common/resource/config/plaintext.go marshalText: Go's json.Marshal, see go_json)."""
+    return value if isinstance(value, str) else go_json(value)
 
 
 def _is_secure(value: Any) -> bool:
@@ -330,18 +347,16 @@ def _check_declared(
 
 
 def provider_config(config: StackConfig) -> dict[str, dict[str, Any]]:
-    """Per package, the config keys the engine hands its default provider (`aws:region` -> aws {region: ...});
-    structured values decoded from their JSON form."""
+    """Per package, the config keys the engine hands its default provider (`aws:region` -> aws {region: ...}), as the
+    strings the engine gives (pkg/resource/deploy/target.go GetPackageConfig: `c.Value(decrypter)`, so a structured
+    value is its JSON text; the provider decodes it itself). The dynamic-provider packages (`pulumi-python`,
+    `pulumi-nodejs`) get the whole stack config under its namespaced keys, as GetPackageConfig gives them."""
     providers: dict[str, dict[str, Any]] = {}
     for key, value in config.values.items():
         package, _, setting = key.partition(":")
         if not setting or package == config.project:
             continue
-        decoded: Any = value
-        if value[:1] in "[{":
-            try:
-                decoded = json.loads(value)
-            except ValueError:
-                decoded = value
-        providers.setdefault(package, {})[setting] = decoded
+        providers.setdefault(package, {})[setting] = value
+    for package in DYNAMIC_PROVIDER_PACKAGES:
+        providers[package] = dict(config.values)
     return providers

@@ -33,7 +33,10 @@ def find_pulumi_cli(environ: Mapping[str, str] | None = None) -> Path:
     if named:
         path = Path(named)
         if not (path.is_file() and os.access(path, os.X_OK)):
-            raise CliNotFound(f"NETKIT_PULUMI_CLI names {path}, which is not an executable file")
+            raise CliNotFound(
+                f"NETKIT_PULUMI_CLI names {path}, which is not an executable file (`make pulumi-cli` builds one into "
+                ".tools/bin)"
+            )
         return path
     built = TOOLS_BIN / "pulumi"
     if built.is_file() and os.access(built, os.X_OK):

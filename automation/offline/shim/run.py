@@ -22,6 +22,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import runpy
 import sys
 import threading
@@ -375,6 +376,60 @@ def check_fixture_results(fixtures: dict[str, Any]) -> str:
 # --- the monitor -----------------------------------------------------------------------------------------------
 
 
+_DURATION_UNITS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "\u00b5s": 1e-6,
+    "\u03bcs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+
+
+def go_duration_seconds(text: str) -> float | None:
+    """Go's time.ParseDuration in seconds ("5m" -> 300.0, "1h30m", "1.5s"); None when Go would reject it (the
+    engine then fails the registration: source_eval.go generateTimeoutInSeconds)."""
+    body, sign = text, 1.0
+    if body[:1] in "+-":
+        sign, body = (-1.0 if body[0] == "-" else 1.0), body[1:]
+    if body == "0":
+        return 0.0
+    parts = _DURATION.findall(body)
+    if not body or "".join(number + unit for number, unit in parts) != body:
+        return None
+    return sign * sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
+
+
+def resource_options(request: Any) -> dict[str, Any]:
+    """The options of a registration the engine hands an analyzer (pkg/resource/plugin/analyzer_plugin.go
+    marshalResourceOptions; the state fields from pkg/resource/deploy/source_eval.go): protect, ignoreChanges,
+    deleteBeforeReplace (set when the SDK said so, or when true), additionalSecretOutputs, and customTimeouts in
+    seconds (always present, empty when none). No aliases: the engine sends none for a resource it creates
+    (`new.GetAliases()` of a new state; the oracle's resource_options program checks it)."""
+    options: dict[str, Any] = {}
+    if getattr(request, "protect", False):
+        options["protect"] = True
+    if list(request.ignoreChanges):
+        options["ignoreChanges"] = list(request.ignoreChanges)
+    if request.deleteBeforeReplaceDefined or request.deleteBeforeReplace:
+        options["deleteBeforeReplace"] = bool(request.deleteBeforeReplace)
+        options["deleteBeforeReplaceDefined"] = True
+    if list(request.additionalSecretOutputs):
+        options["additionalSecretOutputs"] = list(request.additionalSecretOutputs)
+    timeouts: dict[str, float] = {}
+    if request.HasField("customTimeouts"):
+        for key in ("create", "update", "delete"):
+            text = getattr(request.customTimeouts, key)
+            seconds = go_duration_seconds(text) if text else None
+            if seconds:
+                timeouts[key] = seconds
+    options["customTimeouts"] = timeouts
+    return options
+
+
 def make_monitor(
     pulumi: Any, mocks: Any, job: dict[str, Any], channel: Channel, state: dict[str, Any], picker: Any
 ) -> Any:
@@ -464,7 +519,11 @@ def make_monitor(
             cls = _CLASSES.get(request.type)
             required, every = output_shapes(cls)
             package = request.type.split(":")[0]
-            if package == "pulumi" and request.type.startswith("pulumi:providers:"):
+            is_provider = package == "pulumi" and request.type.startswith("pulumi:providers:")
+            if is_provider and getattr(request, "version", "") and "version" not in inputs:
+                # source_eval.go: an explicit provider gets the plugin version it asked for, as the default one does.
+                inputs["version"] = request.version
+            if is_provider:
                 self.provider_configs[urn] = inputs
             if remote:
                 resource_id, outputs = "", planned.unknown_outputs(every)
@@ -489,6 +548,11 @@ def make_monitor(
                     zone_mapping=lookups.zone_mapping(invokes, where),
                 )
                 outputs = wire.annotate_secrets(outputs, inputs)  # the engine keeps the secret bit
+                for key in request.additionalSecretOutputs:  # the engine marks them secret in the new state
+                    if key in outputs and key != "id" and not wire.is_secret(outputs[key]):
+                        outputs[key] = {wire.SIG_KEY: wire.SECRET_SIG, "value": outputs[key]}
+                if is_provider:
+                    outputs.pop("id", None)  # a provider's state holds its inputs, its id is not a property
             else:
                 resource_id, outputs = "", {}
             provider = request.provider
@@ -510,6 +574,7 @@ def make_monitor(
             record["dependencies"] = list(request.dependencies)
             record["propertyDependencies"] = {k: list(v.urns) for k, v in request.propertyDependencies.items()}
             record["remote"] = remote
+            record["options"] = resource_options(request)
             self._emit(record)
             if mode == "preview" and not remote:
                 # What the program sees is the same: in a preview every output missing from the answer resolves
@@ -527,7 +592,16 @@ def make_monitor(
                 config = self.provider_configs.get(provider_ref.rsplit("::", 1)[0], {})
             else:
                 config = dict(provider_config.get(package, {}))
-            return None if wire.contains_unknowns(config) else wire.unwrap_secrets(config)
+            if wire.contains_unknowns(config):
+                return None
+            # A provider decodes structured settings itself: the engine hands them over as JSON text.
+            decoded = {}
+            for key, value in wire.unwrap_secrets(config).items():
+                if isinstance(value, str) and value[:1] in "[{":
+                    with contextlib.suppress(ValueError):
+                        value = json.loads(value)
+                decoded[key] = value
+            return decoded
 
         def region_of(self, provider_ref: str) -> str:
             """The region of the provider a reference (`<urn>::<id>`) names; else the stack's `aws:region`."""

@@ -78,7 +78,8 @@ def ipv6_egress_path(graph: Graph, config: Mapping[str, Any]) -> Outcome:
 
         out.attempt(check, fn)
     for (_urn, cause), (fn, subnets) in causes.items():
-        out.fail(fn, f"function {fn.name}: its subnet(s) {names(subnets)} {cause}")
+        # Sorted, as in lambda-vpc-egress-path: the engine's property dependencies come in no particular order.
+        out.fail(fn, f"function {fn.name}: its subnet(s) {names(sorted(subnets))} {cause}")
     return out
 
 

@@ -62,7 +62,7 @@ def _cause(graph: Graph, fn: Res, subnet: Res, way: Egress, config: Mapping[str,
 def lambda_vpc_egress_path(graph: Graph, config: Mapping[str, Any]) -> Outcome:
     out = Outcome()
     follow_hops = bool(config.get("allowInspectionHop", True))
-    # function URN -> cause -> subnet labels (in program order)
+    # function URN -> cause -> subnet labels
     causes: dict[str, tuple[Res, dict[str, list[str]]]] = {}
     for fn, subnet in lambda_subnets(graph, out):
 
@@ -83,7 +83,10 @@ def lambda_vpc_egress_path(graph: Graph, config: Mapping[str, Any]) -> Outcome:
 
         out.attempt(check, fn)
     for fn, found in causes.values():
-        for cause, subnets in sorted(found.items()):
+        # Sorted: the engine hands property dependencies (how a preview links a function to its subnets) in no
+        # particular order (pkg/resource/deploy/source_eval.go: a set's ToSlice), and a message must not change
+        # from one run to the next (found by the engine oracle, tests/test_engine_oracle.py).
+        for cause, subnets in sorted((cause, sorted(subnets)) for cause, subnets in found.items()):
             if cause == "":
                 out.fail(
                     fn,
