@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .offline.analyzer import AnalysisSession
-from .offline.engine import Mode, ProgramRun, RecordedResource, run_program
+from .offline.engine import Mode, RecordedResource, run_program
 from .offline.fixtures import load_fixtures
 from .offline.masking import Masker
 from .offline.pack_process import MANIFEST, PolicyPackError, PolicyPackProcess, StackInfo, resolve_launch
@@ -113,13 +113,15 @@ def stack_tags(program_dir: Path, config: StackConfig) -> dict[str, str]:
     return tags
 
 
-def _sources(run: ProgramRun, root: Path) -> dict[str, Source]:
+def repository_sources(resources: Iterable[Any], root: Path) -> dict[str, Source]:
     """Each resource's place in the repository (relative to `root`). A resource whose every frame is outside it
     (declared by installed code alone) has none: reports then point at the program's entry file, never at a path
     outside the repository, which code scanning would ignore."""
+    # Both engines' records carry urn, type, source_file and source_line. The root stack is registered by the SDK
+    # itself (its position is the SDK's, possibly inside a virtualenv under the root): never a place in the program.
     sources: dict[str, Source] = {}
-    for resource in run.resources:
-        if not resource.source_file:
+    for resource in resources:
+        if not resource.source_file or resource.type == "pulumi:pulumi:Stack":
             continue
         path = Path(resource.source_file)
         if path.is_relative_to(root):
@@ -244,7 +246,7 @@ def _run_check(
         cost=cost_estimate([r for r in run.resources if not r.read], environment, config.region),
         environment=environment,
         suppressed=result.suppressed,
-        sources=_sources(run, root),
+        sources=repository_sources(run.resources, root),
         rules=result.rules,
         program_stdout=run.stdout,
         program_stderr=run.stderr,

@@ -29,7 +29,14 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from ..check import _apply_account_facts, _policy_config_file, default_pack, repository_root, tool_version
+from ..check import (
+    _apply_account_facts,
+    _policy_config_file,
+    default_pack,
+    repository_root,
+    repository_sources,
+    tool_version,
+)
 from ..driver.command import InterruptibleCommand
 from ..offline.engine import Mode
 from ..offline.fixtures import load_fixtures
@@ -200,17 +207,6 @@ def _failure(error: BaseException, events: list[auto.EngineEvent], python: str) 
     return EngineError(f"the Pulumi CLI failed ({status}) and reported no error")
 
 
-def _sources(resources: Any, root: Path) -> dict[str, Source]:
-    found: dict[str, Source] = {}
-    for resource in resources:
-        # The root stack is registered by the SDK itself (its position is the SDK's), as the offline engine has it.
-        if resource.source_file and resource.type != "pulumi:pulumi:Stack":
-            path = Path(resource.source_file)
-            shown = path.relative_to(root) if path.is_relative_to(root) else path
-            found[resource.urn] = Source(shown.as_posix(), resource.source_line)
-    return found
-
-
 def run_real_check(
     program_dir: Path | str = ".",
     stack: str = "dev",
@@ -329,7 +325,7 @@ def _run_real_check(
         cost=cost_estimate(analyzed, environment, config.region),
         environment=environment,
         suppressed=decisions.result.suppressed,
-        sources=_sources(decisions.resources, root),
+        sources=repository_sources(decisions.resources, root),
         rules=decisions.result.rules,
         tool_version=tool_version(),
         pack_name=decisions.result.pack_name,
