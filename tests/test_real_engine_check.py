@@ -180,6 +180,10 @@ def test_a_timeout_stops_the_cli_and_everything_it_started(cli: Path, tmp_path: 
     result = netkit("test", "--program", str(program), "--engine", "pulumi", "--timeout", "25", timeout=300)
     assert result.returncode == 2
     assert "did not finish within the timeout of 25 seconds" in result.stderr
+    # Killed processes are reaped asynchronously: give them a few seconds to be gone, never longer.
+    deadline = time.monotonic() + 10
+    while (_running_with(str(program)) or _running_with("netkit-engine-")) and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert _running_with(str(program)) == []  # program_host serving it, the CLI, providers, the pack
     assert _running_with("netkit-engine-") == []
 
