@@ -22,8 +22,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +30,8 @@ from pulumi import automation as auto
 
 from ..check import (
     _apply_account_facts,
+    _pack_dir,
     _policy_config_file,
-    default_pack,
     repository_root,
     repository_sources,
     tool_version,
@@ -73,15 +72,6 @@ def _command(cli: Path, python: str, program_dir: Path, main: Path | None) -> In
         return program_host_argv(python, program_dir, main, Path(pulumi), args)
 
     return InterruptibleCommand(str(cli), argv=argv)
-
-
-@contextmanager
-def _pack_dir(policy_pack: Path | str | None) -> Iterator[Path]:
-    if policy_pack is not None:
-        yield Path(policy_pack)
-        return
-    with default_pack() as path:
-        yield path
 
 
 def _run_stopping(operation: Callable[[], Any], command: InterruptibleCommand, timeout: float) -> BaseException | None:
